@@ -1,0 +1,56 @@
+"""Lazy ``numba.njit(cache=True)`` and the switch between kernels and references."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+USE_NUMBA = os.environ.get("MINIGRAD_KERNELS", "numba").lower() != "numpy"
+
+
+class _Switch:
+    on = USE_NUMBA
+
+
+def use_numba(on: bool | None = None) -> bool:
+    """Return whether kernels are in use; with ``on``, switch them on or off (tests use this)."""
+    if on is not None:
+        _Switch.on = bool(on)
+    return _Switch.on
+
+
+class LazyJit:
+    """A Python function compiled by Numba the first time it is called."""
+
+    def __init__(self, fn: Callable, **options):
+        self.py_func = fn
+        self.options = options
+        self._compiled: Callable | None = None
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args):
+        if self._compiled is None:
+            import numba
+
+            self._compiled = numba.njit(cache=True, **self.options)(self.py_func)
+        return self._compiled(*args)
+
+
+def jit(fn: Callable | None = None, **options):
+    """Decorator: ``@jit`` or ``@jit(parallel=False)``; compiled lazily, cached on disk."""
+    if fn is None:
+        return lambda f: LazyJit(f, **options)
+    return LazyJit(fn, **options)
+
+
+def pick(kernel: Callable, reference: Callable) -> Callable:
+    """A function that runs ``kernel`` when kernels are on and ``reference`` otherwise."""
+
+    def dispatch(*args):
+        return kernel(*args) if _Switch.on else reference(*args)
+
+    dispatch.kernel = kernel
+    dispatch.reference = reference
+    dispatch.__name__ = reference.__name__.removesuffix("_ref")
+    dispatch.__doc__ = reference.__doc__
+    return dispatch

@@ -1,0 +1,81 @@
+"""Each Numba kernel equals its numpy reference; the switch routes everything to references."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.kernels import activations as act
+from minigrad.kernels import scatter, softmax
+from minigrad.testing import arrays, shapes
+
+DT = st.sampled_from([np.float32, np.float64])
+
+
+@given(data=st.data(), dtype=DT)
+def test_scatter_add_rows(data, dtype):
+    v, d, n = (data.draw(st.integers(1, 6)) for _ in range(3))
+    idx = np.array(data.draw(st.lists(st.integers(0, v - 1), min_size=n, max_size=n)))
+    src = data.draw(arrays((n, d), dtype))
+    ref = scatter.scatter_add_rows_ref(np.zeros((v, d), dtype), idx, src)
+    got = scatter.scatter_add_rows.kernel(np.zeros((v, d), dtype), idx, src)
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["softmax_rows", "log_softmax_rows", "logsumexp_rows"])
+@given(x=arrays(shapes(2, 2, max_side=7), np.float64, -50, 50))
+def test_softmax_kernels(name, x):
+    f = getattr(softmax, name)
+    np.testing.assert_allclose(f.kernel(x), f.reference(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["softmax_rows_backward", "log_softmax_rows_backward"])
+@given(data=st.data())
+def test_softmax_backward_kernels(name, data):
+    shape = data.draw(shapes(2, 2, max_side=7))
+    y = softmax.softmax_rows_ref(data.draw(arrays(shape)))
+    if name.startswith("log"):
+        y = np.log(y)
+    g = data.draw(arrays(shape))
+    f = getattr(softmax, name)
+    np.testing.assert_allclose(f.kernel(y, g), f.reference(y, g), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind,name", [(0, "tanh"), (1, "sigmoid"), (2, "relu")])
+@given(data=st.data(), dtype=DT)
+def test_activation_backward_kernels(kind, name, data, dtype):
+    shape = data.draw(shapes(1, 3, max_side=6))
+    y, g = data.draw(arrays(shape, dtype)), data.draw(arrays(shape, dtype))
+    ref = getattr(act, f"{name}_backward_ref")(y, g)
+    np.testing.assert_allclose(act._act_backward_kernel(y, g, kind), ref, rtol=1e-6)
+    big_y, big_g = np.resize(y, 5000), np.resize(g, 5000)  # above the size the kernel kicks in
+    np.testing.assert_allclose(getattr(act, f"{name}_backward").kernel(big_y, big_g),
+                               getattr(act, f"{name}_backward_ref")(big_y, big_g), rtol=1e-6)
+
+
+def test_switch_runs_the_references():
+    from minigrad.kernels import use_numba
+
+    x = mg.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
+    results = []
+    for on in (True, False):
+        prev = use_numba()
+        use_numba(on)
+        try:
+            x.grad = None
+            x.log_softmax(1)[mg.tensor([0, 0, 3])].sum().backward()
+            results.append(x.grad.data.copy())
+        finally:
+            use_numba(prev)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_env_switch_in_subprocess():
+    import subprocess
+    import sys
+
+    code = ("import minigrad.kernels as k; import minigrad as mg; "
+            "print(k.USE_NUMBA, k.use_numba())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "MINIGRAD_KERNELS": "numpy"})
+    assert out.stdout.split() == ["False", "False"]
