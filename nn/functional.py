@@ -1,0 +1,207 @@
+"""Stateless functions: one_hot, embedding, dropout, layer_norm, losses (and attention)."""
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import Function, Tensor
+from minigrad.ops.indexing import scatter_rows
+from minigrad.ops.unary import sigmoid_np
+
+from .attention_functional import scaled_dot_product_attention  # noqa: F401
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else mg.tensor(x)
+
+
+def _ints(x, what: str) -> np.ndarray:
+    a = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be an integer tensor, got {a.dtype}")
+    return a
+
+
+def one_hot(indices, num_classes: int = -1) -> Tensor:
+    """int64 tensor of shape ``indices.shape + (num_classes,)`` with a 1 at each index."""
+    idx = _ints(indices, "one_hot: indices")
+    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"one_hot: class values must be in [0, {n}), got "
+                         f"{idx.min() if idx.min() < 0 else idx.max()}")
+    return Tensor(np.eye(n, dtype=np.int64)[idx])
+
+
+class EmbeddingFn(Function):
+    """y = W[idx];  dW = scatter-add of g into the rows idx (the padding row gets none)."""
+
+    @staticmethod
+    def forward(ctx, weight, idx, padding_idx):
+        ctx.save_for_backward(weight.shape, idx, padding_idx)
+        return weight[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, idx, padding_idx = ctx.saved_tensors
+        flat = idx.reshape(-1)
+        rows = g.reshape(flat.size, shape[1])
+        if padding_idx is not None:
+            rows = np.where((flat == padding_idx)[:, None], 0, rows)
+        return scatter_rows(shape, g.dtype, 0, flat, rows), None, None
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    idx = _ints(input, "embedding: input")
+    n = weight.shape[0]
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise IndexError(f"embedding: index {bad} is out of range for a table of "
+                         f"{n} embeddings (valid: 0..{n - 1})")
+    return EmbeddingFn.apply(weight, idx, padding_idx)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    from minigrad.random import _rng
+
+    keep = (_rng().random(x.shape) >= p).astype(x.dtype) / (1 - p)
+    return x * keep
+
+
+def layer_norm(x: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
+    dims = tuple(range(-len(normalized_shape), 0))
+    mu = x.mean(dims, keepdim=True)
+    xc = x - mu
+    y = xc / ((xc * xc).mean(dims, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def _reduce(loss: Tensor, reduction: str, denom=None) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / denom if denom is not None else loss.mean()
+    raise ValueError(f"reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _class_last(x: Tensor) -> Tensor:
+    """(N, C, d1, ...) -> (N, d1, ..., C)"""
+    return x if x.ndim <= 2 else x.permute(0, *range(2, x.ndim), 1)
+
+
+def _check_targets(inp: Tensor, tgt: np.ndarray, ignore_index: int, fn: str) -> int:
+    if inp.ndim == 1:
+        c, want = inp.shape[0], ()
+    else:
+        c, want = inp.shape[1], (inp.shape[0],) + inp.shape[2:]
+    if tgt.shape != want:
+        raise ValueError(f"{fn}: input of shape {inp.shape} needs a target of shape {want}, "
+                         f"got {tgt.shape}")
+    valid = tgt[tgt != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= c):
+        bad = valid.min() if valid.min() < 0 else valid.max()
+        raise IndexError(f"{fn}: target {bad} is out of bounds for {c} classes")
+    return c
+
+
+def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-input[n, target[n]] averaged over targets that are not ``ignore_index``."""
+    input = _t(input)
+    tgt = _ints(target, "nll_loss: target")
+    _check_targets(input, tgt, ignore_index, "nll_loss")
+    logp = _class_last(input)
+    if input.ndim == 1:
+        logp, tgt = logp.unsqueeze(0), tgt.reshape(1)
+    keep = tgt != ignore_index
+    picked = logp.gather(-1, np.where(keep, tgt, 0)[..., None])[..., 0]
+    loss = -picked * mg.tensor(keep.astype(input.dtype))
+    loss = loss.reshape(()) if input.ndim == 1 else loss
+    return _reduce(loss, reduction, max(int(keep.sum()), 0) or np.nan)
+
+
+def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax over the class dim (1, or 0 for an unbatched (C,) input) then nll_loss;
+    with label smoothing eps: (1 - eps) * nll + eps * mean over classes of -log p."""
+    input = _t(input)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    tgt = _ints(target, "cross_entropy: target")
+    logp = input.log_softmax(0 if input.ndim == 1 else 1)
+    nll = nll_loss(logp, tgt, ignore_index, "none")
+    if label_smoothing == 0:
+        keep = int((tgt != ignore_index).sum())
+        return _reduce(nll, reduction, keep or np.nan)
+    keep = tgt != ignore_index
+    smooth = -_class_last(logp).mean(-1) if input.ndim > 1 else -logp.mean()
+    smooth = smooth * mg.tensor(keep.astype(input.dtype))
+    loss = nll * (1 - label_smoothing) + smooth * label_smoothing
+    return _reduce(loss, reduction, int(keep.sum()) or np.nan)
+
+
+def _same_shape(a: Tensor, b: Tensor, fn: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{fn}: target shape {b.shape} must match input shape {a.shape}")
+
+
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+    input, target = _t(input), _t(target)
+    _same_shape(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def binary_cross_entropy(input, target, reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)), each log clamped at -100 as torch does."""
+    input, target = _t(input), _t(target)
+    _same_shape(input, target, "binary_cross_entropy")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for "
+                         "logits use binary_cross_entropy_with_logits")
+    logp = input.log().clip(min=-100.0)
+    log1mp = (1.0 - input).log().clip(min=-100.0)
+    return _reduce(-(target * logp + (1.0 - target) * log1mp), reduction)
+
+
+class BCEWithLogits(Function):
+    """l = max(x, 0) - x t + log(1 + e^-|x|)  (stable for any x);  dl/dx = sigmoid(x) - t,
+    dl/dt = -x"""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        return g * (sigmoid_np(x) - t), (-g * x if ctx.needs_input_grad[1] else None)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    input, target = _t(input), _t(target)
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        return _reduce(BCEWithLogits.apply(input, target), reduction)
+    # with pos_weight w: -(w t log s(x) + (1 - t) log(1 - s(x)))
+    w = _t(pos_weight)
+    log_sig = -BCEWithLogits.apply(input, mg.ones_like(input))
+    log_1m = -BCEWithLogits.apply(input, mg.zeros_like(input))
+    return _reduce(-(w * target * log_sig + (1.0 - target) * log_1m), reduction)
