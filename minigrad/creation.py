@@ -15,7 +15,9 @@ def _float(dtype) -> np.dtype:
 
 
 def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor (a copy of ``data``); Python floats become the default dtype."""
+    """A new tensor (always a copy of ``data``); Python floats become the default dtype."""
+    if isinstance(data, np.ndarray) and dtype is None:
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

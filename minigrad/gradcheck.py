@@ -61,17 +61,16 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         analytic = [np.zeros(inputs[i].shape) if g is None else g.data for i, g in
                     zip(targets, gs)]
     for i, a in zip(targets, analytic):
-        x = inputs[i].data
+        x = inputs[i].data  # perturbed in place (whatever its strides), restored after
         numeric = np.zeros(x.shape)
-        flat = x.reshape(-1)  # a view: perturb in place, restore after
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+        for k in np.ndindex(x.shape):
+            orig = x[k]
+            x[k] = orig + eps
             hi = loss_value()
-            flat[k] = orig - eps
+            x[k] = orig - eps
             lo = loss_value()
-            flat[k] = orig
-            numeric.reshape(-1)[k] = (hi - lo) / (2 * eps)
+            x[k] = orig
+            numeric[k] = (hi - lo) / (2 * eps)
         err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
         if err.size and err.max() > 0:
             k = np.unravel_index(int(np.argmax(err)), x.shape)

@@ -40,3 +40,19 @@ def test_gradcheck_refuses_float32_and_no_grad_inputs():
         mg.gradcheck(lambda t: t * 2, [mg.tensor([1.0], requires_grad=True)])
     with pytest.raises(ValueError, match="requires_grad"):
         mg.gradcheck(lambda t: t * 2, [mg.tensor([1.0])])
+
+
+def test_gradcheck_on_non_contiguous_input():
+    base = np.arange(12.0).reshape(3, 4) / 10
+    x = mg.from_numpy(base[:, ::2])  # a strided view
+    x.requires_grad = True
+    assert mg.gradcheck(lambda t: (t * t).sin(), [x])
+    with pytest.raises(mg.GradcheckError):
+        mg.gradcheck(lambda t: WrongSin.apply(t), [x])
+
+
+def test_tensor_copies_numpy_input():
+    a = np.zeros(2)
+    t = mg.tensor(a)
+    a[0] = 1
+    assert t.data[0] == 0
