@@ -139,6 +139,7 @@ class Node:
         self.retained: dict[int, Any] | None = None
         self.site = "<unknown>"
         self.freed = False
+        self.n_outputs = 1
 
     # -- the ctx interface
     def save_for_backward(self, *values: Any) -> None:
@@ -190,15 +191,22 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any):
-        from .tensor import Tensor
-
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-        record = _state.grad_enabled and any(needs)
+        Tensor = _tensor_cls()
+        raw, needs, inputs = [], [], []
+        for a in args:  # one pass: this loop is the per-op overhead of the whole library
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                needs.append(a._requires_grad)
+                inputs.append(a)
+            else:
+                raw.append(a)
+                needs.append(False)
+                inputs.append(None)
+        record = _state.grad_enabled and True in needs
         ctx = Node(cls)
         if _state.record_sites:
             ctx.site = _creation_site()
-        ctx.inputs = [a if isinstance(a, Tensor) else None for a in args]
+        ctx.inputs = inputs
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *raw, **kwargs)
         multi = isinstance(out, tuple)
@@ -213,6 +221,18 @@ class Function:
             res = tuple(Tensor._make(o, None, 0) for o in outs)
         return res if multi else res[0]
 
+
+def _tensor_cls():
+    """``Tensor`` (imported on first use: tensor.py imports this module)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from .tensor import Tensor
+
+        _TENSOR = Tensor
+    return _TENSOR
+
+
+_TENSOR = None
 
 # ----------------------------------------------------------------------------- backward walk
 

@@ -225,6 +225,8 @@ class Tensor:
         return arr
 
     def _binary(self, fn, other, reverse=False):
+        if type(other) is Tensor and other.data.shape == self.data.shape:
+            return fn.apply(other, self) if reverse else fn.apply(self, other)
         other = self._other(other)
         a, b = (other, self) if reverse else (self, other)
         sa, sb = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(

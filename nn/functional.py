@@ -135,13 +135,46 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean") -
     return _reduce(loss, reduction, max(int(keep.sum()), 0) or np.nan)
 
 
+class CrossEntropyRows(Function):
+    """Fused softmax + cross-entropy per row of (N, C) logits (the kernel in
+    ``minigrad.kernels.cross_entropy``); dloss_n/dx_n = softmax(x_n) - smoothed onehot."""
+
+    @staticmethod
+    def forward(ctx, x, t, ignore_index, smoothing):
+        from minigrad.kernels.cross_entropy import cross_entropy_rows
+
+        loss, grad = cross_entropy_rows(x, t, ignore_index, smoothing)
+        ctx.save_for_backward(grad)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.saved_tensors[0] * g[:, None], None, None, None
+
+
 def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over the class dim (1, or 0 for an unbatched (C,) input) then nll_loss;
-    with label smoothing eps: (1 - eps) * nll + eps * mean over classes of -log p."""
+    with label smoothing eps: (1 - eps) * nll + eps * mean over classes of -log p.
+
+    Runs the fused row kernel; ``cross_entropy_composed`` is the same loss from tensor ops."""
     input = _t(input)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    tgt = _ints(target, "cross_entropy: target")
+    _check_targets(input, tgt, ignore_index, "cross_entropy")
+    rows = _class_last(input if input.ndim > 1 else input.unsqueeze(0))
+    C = rows.shape[-1]
+    loss = CrossEntropyRows.apply(rows.reshape(-1, C), tgt.reshape(-1), ignore_index,
+                                  label_smoothing)
+    loss = loss.reshape(tgt.shape)
+    return _reduce(loss, reduction, int((tgt != ignore_index).sum()) or np.nan)
+
+
+def cross_entropy_composed(input, target, ignore_index: int = -100, reduction: str = "mean",
+                           label_smoothing: float = 0.0) -> Tensor:
+    """The reference: ``cross_entropy`` written with log_softmax, gather and mean."""
+    input = _t(input)
     tgt = _ints(target, "cross_entropy: target")
     logp = input.log_softmax(0 if input.ndim == 1 else 1)
     nll = nll_loss(logp, tgt, ignore_index, "none")

@@ -79,3 +79,38 @@ def test_env_switch_in_subprocess():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**__import__("os").environ, "MINIGRAD_KERNELS": "numpy"})
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2, 3])
+@given(data=st.data(), dtype=DT, reverse=st.booleans())
+def test_recurrence_kernels(mode, data, dtype, reverse):
+    from minigrad.kernels import recurrent as R
+
+    T, B, H = (data.draw(st.integers(1, 5)) for _ in range(3))
+    G = {0: 1, 1: 1, 2: 4, 3: 3}[mode] * H
+    rng = np.random.default_rng(T * 31 + B)
+    f = lambda *s: rng.standard_normal(s).astype(dtype)  # noqa: E731
+    mask = (np.arange(T)[:, None] < rng.integers(1, T + 1, B)[None]).astype(dtype)
+    args = (mode, f(T, B, G), f(B, H), f(B, H), f(G, H) * 0.5, f(G), mask, reverse)
+    fk, fr = R._forward_kernel(*args), R.recurrence_forward_ref(*args)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for a, b in zip(fk, fr):
+        np.testing.assert_allclose(a, b, **tol)
+    bargs = (mode, f(T, B, H), f(B, H), f(B, H), *fr[1:], args[4], mask, reverse)
+    for a, b in zip(R._backward_kernel(*bargs), R.recurrence_backward_ref(*bargs)):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+@given(n=st.integers(1, 50), decoupled=st.booleans(), wd=st.sampled_from([0.0, 0.1]))
+def test_adam_kernel(n, decoupled, wd):
+    from minigrad.kernels import adam
+
+    rng = np.random.default_rng(n)
+    p, g = rng.standard_normal(n), rng.standard_normal(n)
+    m, v = rng.standard_normal(n), rng.random(n)
+    a = [x.copy() for x in (p, g, m, v)]
+    b = [x.copy() for x in (p, g, m, v)]
+    adam._adam_kernel(*a, 3.0, 1e-2, 0.9, 0.99, 1e-8, wd, decoupled)
+    adam.adam_step_ref(*b, 3, 1e-2, 0.9, 0.99, 1e-8, wd, decoupled)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, rtol=1e-12)

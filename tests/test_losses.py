@@ -119,3 +119,29 @@ def test_loss_errors():
         F.mse_loss(mg.zeros(2), mg.zeros(3))
     with pytest.raises(ValueError, match="probabilities"):
         F.binary_cross_entropy(mg.tensor([2.0]), mg.tensor([1.0]))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(case=ce_case(), smoothing=st.sampled_from([0.0, 0.2]))
+def test_fused_cross_entropy_equals_composed(reduction, case, smoothing):
+    logits, tgt = case
+    out = []
+    for fn in (F.cross_entropy, F.cross_entropy_composed):
+        x = mg.tensor(logits, requires_grad=True)
+        v = fn(x, tgt, reduction=reduction, label_smoothing=smoothing)
+        (v * 1.7).sum().backward()
+        out.append((v.data, x.grad.data))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-12, atol=1e-14)
+
+
+@given(data=st.data())
+def test_cross_entropy_kernel_equals_reference(data):
+    from minigrad.kernels.cross_entropy import cross_entropy_rows as ce
+
+    n, c = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    x = data.draw(arrays((n, c), min_value=-30, max_value=30))
+    t = np.array(data.draw(st.lists(st.sampled_from([-100] + list(range(c))), min_size=n,
+                                    max_size=n)))
+    for a, b in zip(ce.kernel(x, t, -100, 0.1), ce.reference(x, t, -100, 0.1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

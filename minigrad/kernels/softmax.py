@@ -97,10 +97,24 @@ def _c(a):
     return np.ascontiguousarray(a)
 
 
-logsumexp_rows = pick(lambda x: _lse_kernel(_c(x)), logsumexp_rows_ref)
-softmax_rows = pick(lambda x: _softmax_kernel(_c(x), False), softmax_rows_ref)
-log_softmax_rows = pick(lambda x: _softmax_kernel(_c(x), True), log_softmax_rows_ref)
-softmax_rows_backward = pick(lambda y, g: _softmax_backward_kernel(_c(y), _c(g), False),
-                             softmax_rows_backward_ref)
-log_softmax_rows_backward = pick(lambda z, g: _softmax_backward_kernel(_c(z), _c(g), True),
-                                 log_softmax_rows_backward_ref)
+# Measured (benchmarks/run.py): the scalar loop beats numpy up to a few thousand elements
+# (5x on one row of 32: no temporaries, one call); beyond that numpy's SIMD exp wins.
+SMALL = 2048
+
+
+def _small(kernel, ref):
+    return lambda x, *rest: kernel(x, *rest) if x.size <= SMALL else ref(x, *rest)
+
+
+logsumexp_rows = pick(_small(lambda x: _lse_kernel(_c(x)), logsumexp_rows_ref),
+                      logsumexp_rows_ref)
+softmax_rows = pick(_small(lambda x: _softmax_kernel(_c(x), False), softmax_rows_ref),
+                    softmax_rows_ref)
+log_softmax_rows = pick(_small(lambda x: _softmax_kernel(_c(x), True), log_softmax_rows_ref),
+                        log_softmax_rows_ref)
+softmax_rows_backward = pick(
+    _small(lambda y, g: _softmax_backward_kernel(_c(y), _c(g), False), softmax_rows_backward_ref),
+    softmax_rows_backward_ref)
+log_softmax_rows_backward = pick(
+    _small(lambda z, g: _softmax_backward_kernel(_c(z), _c(g), True),
+           log_softmax_rows_backward_ref), log_softmax_rows_backward_ref)

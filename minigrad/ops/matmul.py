@@ -12,11 +12,20 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.ndim > 2 and b.ndim == 2:
+            # (..., K) @ (K, N): fold the batch dims into rows so it is one BLAS GEMM
+            # (np.matmul loops over the batch, slowly when b is a transposed view)
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim > 2 and b.ndim == 2:
+            g2 = g.reshape(-1, g.shape[-1])
+            ga = (g2 @ b.T).reshape(a.shape) if ctx.needs_input_grad[0] else None
+            gb = a.reshape(-1, a.shape[-1]).T @ g2 if ctx.needs_input_grad[1] else None
+            return ga, gb
         # promote 1-D operands to matrices so one rule covers every case
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -30,18 +30,23 @@ def expand_reduced(g: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.nd
     return g if keepdim or not dims else np.expand_dims(g, dims)
 
 
+def kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced dims set to 1 (the keepdim=True result shape)."""
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
 class Sum(Function):
     """y = sum_dims x;  dy/dx = 1 (broadcast back)"""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.save_for_backward(x.shape, dims, keepdim)
+        ctx.save_for_backward(x.shape, kept_shape(x.shape, dims))
         return np.asarray(x.sum(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
-        shape, dims, keepdim = ctx.saved_tensors
-        return np.broadcast_to(expand_reduced(g, dims, keepdim), shape), None, None
+        shape, kept = ctx.saved_tensors
+        return np.broadcast_to(g.reshape(kept), shape), None, None
 
 
 class Mean(Function):
@@ -50,13 +55,13 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         n = int(np.prod([x.shape[d] for d in dims]))
-        ctx.save_for_backward(x.shape, dims, keepdim, n)
+        ctx.save_for_backward(x.shape, kept_shape(x.shape, dims), n)
         return np.asarray(x.mean(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
-        shape, dims, keepdim, n = ctx.saved_tensors
-        return np.broadcast_to(expand_reduced(g, dims, keepdim) / n, shape), None, None
+        shape, kept, n = ctx.saved_tensors
+        return np.broadcast_to(g.reshape(kept) / n, shape), None, None
 
 
 class Var(Function):

@@ -1,0 +1,69 @@
+"""Fused softmax + cross-entropy over rows, forward and backward in one pass.
+
+Per row x (C logits) with target t and label smoothing e:
+    lse = log sum exp x;   loss = (1 - e) (lse - x_t) + e (lse - mean(x))
+    dloss/dx = softmax(x) - (1 - e) onehot(t) - e / C
+Rows whose target is ``ignore_index`` get loss 0 and gradient 0.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import jit, pick
+
+
+def cross_entropy_rows_ref(x: np.ndarray, t: np.ndarray, ignore_index: int,
+                           smoothing: float) -> tuple[np.ndarray, np.ndarray]:
+    """-> (loss per row (N,), gradient of each row's loss (N, C))."""
+    n, c = x.shape
+    keep = t != ignore_index
+    tt = np.where(keep, t, 0)
+    m = x.max(1, keepdims=True)
+    lse = m + np.log(np.exp(x - m).sum(1, keepdims=True))
+    picked = np.take_along_axis(x, tt[:, None], 1)
+    loss = (1 - smoothing) * (lse - picked)[:, 0] + smoothing * (lse[:, 0] - x.mean(1))
+    grad = np.exp(x - lse) - smoothing / c
+    grad[np.arange(n), tt] -= 1 - smoothing
+    return np.where(keep, loss, 0).astype(x.dtype), np.where(keep[:, None], grad, 0).astype(
+        x.dtype)
+
+
+@jit
+def _ce_kernel(x, t, ignore_index, smoothing):
+    n, c = x.shape
+    loss = np.zeros(n, x.dtype)
+    grad = np.zeros((n, c), x.dtype)
+    for i in range(n):
+        if t[i] == ignore_index:
+            continue
+        m = x[i, 0]
+        for j in range(1, c):
+            if x[i, j] > m:
+                m = x[i, j]
+        s = 0.0
+        tot = 0.0
+        for j in range(c):
+            e = np.exp(x[i, j] - m)
+            grad[i, j] = e
+            s += e
+            tot += x[i, j]
+        lse = m + np.log(s)
+        loss[i] = (1 - smoothing) * (lse - x[i, t[i]]) + smoothing * (lse - tot / c)
+        inv = 1.0 / s
+        for j in range(c):
+            grad[i, j] = grad[i, j] * inv - smoothing / c
+        grad[i, t[i]] -= 1 - smoothing
+    return loss, grad
+
+
+SMALL = 8192  # measured: the fused loop wins below this many logits, numpy's SIMD above
+
+
+def _ce_numba(x, t, ignore_index, smoothing):
+    if x.size > SMALL:
+        return cross_entropy_rows_ref(x, t, ignore_index, smoothing)
+    return _ce_kernel(np.ascontiguousarray(x), np.ascontiguousarray(t, dtype=np.int64),
+                      int(ignore_index), float(smoothing))
+
+
+cross_entropy_rows = pick(_ce_numba, cross_entropy_rows_ref)
