@@ -183,7 +183,8 @@ m = nn.Embedding(32, 16); r = nn.LSTM(16, 32, batch_first=True); o = nn.Linear(3
 ps = list(m.parameters()) + list(r.parameters()) + list(o.parameters())
 opt = optim.Adam(ps, lr=1e-3)
 x = np.random.default_rng(0).integers(0, 32, (4, 21))
-h, _ = r(m(x[:, :-1])); loss = nn.functional.cross_entropy(o(h).reshape(-1, 32), x[:, 1:].reshape(-1))
+h, _ = r(m(x[:, :-1]))
+loss = nn.functional.cross_entropy(o(h).reshape(-1, 32), x[:, 1:].reshape(-1))
 opt.zero_grad(); loss.backward(); opt.step()
 t2 = time.perf_counter()
 print(t1 - t0, t2 - t0)
@@ -272,8 +273,9 @@ def main(argv=None) -> int:
               "peak |")
         print("|---|---|---:|---:|---:|---:|---:|")
         for r in rows:
+            pct = 100 * r["gflops"] / peak
             print(f"| {r['case']} | {r['cell']} | {r['mg_tok_s']:,.0f} | {r['torch_tok_s']:,.0f} "
-                  f"| **{r['ratio']:.2f}x** | {r['gflops']:.1f} | {100 * r['gflops'] / peak:.0f}% |")
+                  f"| **{r['ratio']:.2f}x** | {r['gflops']:.1f} | {pct:.0f}% |")
         print(f"\nnumpy float32 GEMM peak (1024^3) in the same run: {peak:.1f} GFLOP/s\n")
     if args.only in (None, "overhead"):
         print("## Per-op overhead on tiny tensors (2 elements)\n")
