@@ -28,6 +28,7 @@ class _State:
     grad_enabled = True
     anomaly = False
     record_sites = False  # set by anomaly mode and by localizing gradcheck
+    seq = 0  # creation counter of recorded nodes (forward order)
 
 
 _state = _State()
@@ -204,8 +205,10 @@ class Function:
                 inputs.append(None)
         record = _state.grad_enabled and True in needs
         ctx = Node(cls)
-        if _state.record_sites:
+        if _state.record_sites:  # anomaly mode / check_graph: remember where and with what
             ctx.site = _creation_site()
+            _state.seq += 1
+            ctx.seq, ctx.raw_args, ctx.kwargs = _state.seq, list(raw), kwargs
         ctx.inputs = inputs
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *raw, **kwargs)
