@@ -40,4 +40,5 @@ __all__ = ["Tensor", "Function", "tensor", "from_numpy", "zeros", "ones", "full"
            "arange", "eye", "randn", "rand", "randint", "zeros_like", "ones_like",
            "manual_seed", "get_default_dtype", "set_default_dtype", "no_grad", "enable_grad",
            "is_grad_enabled", "grad", "detect_anomaly", "gradcheck", "GradcheckError", "save",
-           "load", "check_graph", "viz", "cat", "stack", "split", "chunk", "where", "matmul", *_FUNCS]
+           "load", "check_graph", "viz", "cat", "stack", "split", "chunk", "where", "matmul",
+           *_FUNCS]
