@@ -162,7 +162,7 @@ class Node:
 
     @property
     def next_functions(self) -> list[Node | None]:
-        return [None if t is None else t.grad_fn for t in self.inputs]
+        return [t.grad_fn for t in self.inputs if t is not None]
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"

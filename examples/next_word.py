@@ -1,0 +1,87 @@
+"""Lesson 8: next-word prediction on Penn Treebank text, with one-hot word vectors vs learned
+embeddings.  One-hot inputs make every word equally unlike every other; an embedding learns
+that similar words go in similar places.  Nearest neighbours show what it learned."""
+import numpy as np
+from _common import figure, parse_args, progress, result, save
+from datasets import Vocab, penn_treebank
+
+import minigrad as mg
+import nn
+from minigrad import optim
+
+args = parse_args(__doc__)
+VOCAB = 2000
+train_words = penn_treebank("train").split()[: (60_000 if args.quick else 400_000)]
+valid_words = penn_treebank("valid").split()[:20_000]
+from collections import Counter  # noqa: E402
+
+common = [w for w, _ in Counter(train_words).most_common(VOCAB - 2)]
+vocab = Vocab(common, specials=("<pad>", "<unk>"))
+train_ids = np.array(vocab.encode(train_words))
+valid_ids = np.array(vocab.encode(valid_words))
+V, T, B = len(vocab), 20, 32
+rng = np.random.default_rng(args.seed)
+
+
+class LM(nn.Module):
+    def __init__(self, learned):
+        super().__init__()
+        self.learned = learned
+        self.emb = nn.Embedding(V, 64) if learned else None
+        self.rnn = nn.GRU(64 if learned else V, 128, batch_first=True)
+        self.out = nn.Linear(128, V)
+
+    def forward(self, x):
+        inp = self.emb(x) if self.learned else nn.functional.one_hot(x, V).float()
+        return self.out(self.rnn(inp)[0])
+
+
+def windows(ids, n):
+    starts = rng.integers(0, len(ids) - T - 1, n)
+    return np.stack([ids[s:s + T + 1] for s in starts])
+
+
+@mg.no_grad()
+def perplexity(model):
+    chunks = np.stack([valid_ids[s:s + T + 1] for s in range(0, len(valid_ids) - T - 1, T)])
+    total, count = 0.0, 0
+    for i in range(0, len(chunks), 64):
+        c = chunks[i:i + 64]
+        loss = nn.functional.cross_entropy(model(c[:, :-1]).reshape(-1, V), c[:, 1:].reshape(-1))
+        total, count = total + loss.item() * c[:, 1:].size, count + c[:, 1:].size
+    return float(np.exp(total / count))
+
+
+results, curves = {}, {}
+steps = 60 if args.quick else 700
+for learned in (False, True):
+    mg.manual_seed(args.seed)
+    model = LM(learned)
+    opt = optim.Adam(model.parameters(), lr=3e-3)
+    name = "learned" if learned else "onehot"
+    curves[name] = []
+    for _ in progress(range(steps), name):
+        w = windows(train_ids, B)
+        loss = nn.functional.cross_entropy(model(w[:, :-1]).reshape(-1, V), w[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        curves[name].append(loss.item())
+    results[name] = perplexity(model)
+    print(f"{name:8s} validation perplexity {results[name]:.1f}")
+
+E = model.emb.weight.data
+E = E / np.linalg.norm(E, axis=1, keepdims=True)
+for w in ["monday", "million", "company", "said", "bank"]:
+    if w in vocab.stoi:
+        sims = E @ E[vocab.stoi[w]]
+        near = [vocab.itos[i] for i in np.argsort(-sims)[1:6]]
+        print(f"nearest to {w!r}: {', '.join(near)}")
+fig, ax = figure()
+for name, c in curves.items():
+    ax.plot(np.convolve(c, np.ones(20) / 20, mode="valid"), label=name)
+ax.set(xlabel="step", ylabel="training loss (20-step mean)")
+ax.legend()
+save(fig, args.out, "next_word.png")
+result(onehot_ppl=results["onehot"], learned_ppl=results["learned"])
