@@ -3,6 +3,11 @@ exploding gradients tamed by clipping.
 
 ||dL/dh_t|| is measured with retain_grad on every step's state (nn.utils.
 gradient_norms_through_time), for L = sum of the last step's output.
+
+At PyTorch's initialisation all three lose gradient going back in time, the plain RNN
+fastest.  The LSTM's cell carries gradient back multiplied by its forget gate f_t, so the
+decay is set by f: initialise the forget-gate bias high (f = sigmoid(3) = 0.95, as is common
+practice) and the gradient from step T reaches step 0 almost intact.
 """
 import numpy as np
 from _common import figure, parse_args, progress, result, save
@@ -13,16 +18,28 @@ import nn
 args = parse_args(__doc__)
 T = 40 if args.quick else 100
 x = mg.randn(T, 1, 8, dtype=np.float64)
+
+
+def make(kind):
+    if kind == "LSTM, forget bias 3":
+        lstm = nn.LSTM(8, 32).double()
+        with mg.no_grad():
+            lstm.bias_ih_l0.data[32:64] = 3.0  # gates are ordered i, f, g, o
+            lstm.bias_hh_l0.data[32:64] = 0.0
+        return lstm
+    return getattr(nn, kind)(8, 32).double()
+
+
 norms = {}
-for kind in progress(["RNN", "LSTM", "GRU"], "measuring"):
+for kind in progress(["RNN", "LSTM", "GRU", "LSTM, forget bias 3"], "measuring"):
     runs = []
     for seed in range(2 if args.quick else 5):
         mg.manual_seed(args.seed + seed)
-        runs.append(nn.utils.gradient_norms_through_time(getattr(nn, kind)(8, 32).double(), x))
+        runs.append(nn.utils.gradient_norms_through_time(make(kind), x))
     norms[kind] = np.mean(runs, 0)
 ratios = {k: float(v[0] / v[-1]) for k, v in norms.items()}
 for k, r in ratios.items():
-    print(f"{k:4s}: ||dL/dh_0|| / ||dL/dh_T|| = {r:.2e}")
+    print(f"{k:20s}: ||dL/dh_0|| / ||dL/dh_T|| = {r:.2e}")
 
 # exploding: an RNN with large recurrent weights, gradient norm before and after clipping
 mg.manual_seed(args.seed)
@@ -42,4 +59,4 @@ ax.set(xlabel="time step t", ylabel="||dL/dh_t||", title="gradient reaching each
 ax.legend()
 save(fig, args.out, "vanishing_gradients.png")
 result(rnn_ratio=ratios["RNN"], lstm_ratio=ratios["LSTM"], gru_ratio=ratios["GRU"],
-       clipped_norm=after)
+       lstm_forget_bias_ratio=ratios["LSTM, forget bias 3"], clipped_norm=after)

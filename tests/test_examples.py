@@ -23,8 +23,9 @@ BARS = {
                             "right backward passes, wrong backward is caught"),
     "vanishing_gradients": (lambda r: r["rnn_ratio"] < r["lstm_ratio"]
                             and r["rnn_ratio"] < r["gru_ratio"]
+                            and r["lstm_forget_bias_ratio"] > 1e3 * r["lstm_ratio"]
                             and abs(r["clipped_norm"] - 1.0) < 1e-3,
-                            "RNN gradients decay fastest; clipping caps the norm at 1"),
+                            "RNN decays fastest, forget bias 3 keeps gradient, clip caps at 1"),
     "sentiment": (lambda r: r["test_acc"] >= 0.5 and 0 <= r["one_layer_acc"] <= 1,
                   "trains and reports both models"),
     "pos_tagging": (lambda r: r["uni_acc"] >= 0.4 and r["bi_acc"] >= 0.4,
