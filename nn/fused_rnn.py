@@ -16,15 +16,15 @@ class FusedRecurrence(Function):
 
     @staticmethod
     def forward(ctx, xp, h0, c0, w_hh, b_hh, mode, mask, reverse):
-        out, hs, cs, acts, hnl = K.recurrence_forward(mode, xp, h0, c0, w_hh, b_hh, mask,
+        out, hs, cs, acts, aux = K.recurrence_forward(mode, xp, h0, c0, w_hh, b_hh, mask,
                                                       reverse)
-        ctx.save_for_backward(hs, cs, acts, hnl, w_hh, mode, mask, reverse)
+        ctx.save_for_backward(hs, cs, acts, aux, w_hh, mode, mask, reverse)
         return out, hs[-1].copy(), cs[-1].copy()
 
     @staticmethod
     def backward(ctx, dout, dh_n, dc_n):
-        hs, cs, acts, hnl, w_hh, mode, mask, reverse = ctx.saved_tensors
-        dxp, dgh, dh0, dc0 = K.recurrence_backward(mode, dout, dh_n, dc_n, hs, cs, acts, hnl,
+        hs, cs, acts, aux, w_hh, mode, mask, reverse = ctx.saved_tensors
+        dxp, dgh, dh0, dc0 = K.recurrence_backward(mode, dout, dh_n, dc_n, hs, cs, acts, aux,
                                                    w_hh, mask, reverse)
         T, B, G = dgh.shape
         h_prev = hs[:-1][::-1] if reverse else hs[:-1]  # time-ordered state before each step

@@ -129,8 +129,22 @@ def test_unbatched_input_and_initialisation_range():
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stepwise", [False, True])
 @given(data=st.data())
-def test_fused_equals_composed(kind, dtype, data):
+def test_fused_equals_composed(kind, dtype, stepwise, data):
+    """Both fused paths: the whole sequence in one jitted call, and (stepwise, what batch x
+    hidden > STEPWISE_ABOVE takes) steps driven from Python, forced here by a zero threshold."""
+    from minigrad.kernels import recurrent
+
+    threshold = recurrent.STEPWISE_ABOVE
+    recurrent.STEPWISE_ABOVE = 0 if stepwise else threshold
+    try:
+        _check_fused_equals_composed(kind, dtype, data)
+    finally:
+        recurrent.STEPWISE_ABOVE = threshold
+
+
+def _check_fused_equals_composed(kind, dtype, data):
     T, B, F, H = (data.draw(st.integers(1, 5)) for _ in range(4))
     bidir, layers = data.draw(st.booleans()), data.draw(st.integers(1, 2))
     lengths = data.draw(st.lists(st.integers(1, T), min_size=B, max_size=B)) \

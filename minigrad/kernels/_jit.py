@@ -28,12 +28,21 @@ class LazyJit:
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
 
-    def __call__(self, *args):
+    def dispatcher(self):
+        """The Numba dispatcher; helpers this function calls (other ``@jit`` functions of its
+        module) are swapped for their dispatchers first, so Numba can compile the calls."""
         if self._compiled is None:
             import numba
 
+            scope = self.py_func.__globals__
+            for name in self.py_func.__code__.co_names:
+                if isinstance(scope.get(name), LazyJit):
+                    scope[name] = scope[name].dispatcher()
             self._compiled = numba.njit(cache=True, **self.options)(self.py_func)
-        return self._compiled(*args)
+        return self._compiled
+
+    def __call__(self, *args):
+        return (self._compiled or self.dispatcher())(*args)
 
 
 def jit(fn: Callable | None = None, **options):

@@ -8,7 +8,9 @@ marks real steps: on padding the state is carried unchanged and the output is ze
     h_cand = cell(xp[t], h_prev)        h = m h_cand + (1 - m) h_prev       out[t] = m h_cand
 
 ``s`` counts steps in processing order (t = s, or T-1-s for the reverse direction) and the
-saved arrays are indexed by s: ``hs[s]`` is the state *before* step s (hs[0] = h0).
+saved arrays are indexed by s: ``hs[s]`` is the state *before* step s (hs[0] = h0);
+``acts[s]`` holds the gate activations and ``aux[s]`` what else the backward needs (LSTM:
+tanh(c_t); GRU: h W_hn^T + b_hn), so the backward is arithmetic only.
 
 The backward returns ``dxp`` (gradient of the pre-activations fed by xp), ``dgh`` (gradient
 of the pre-activations fed by ``h W_hh^T + b_hh``, time-ordered), ``dh0`` and ``dc0``; the
@@ -29,14 +31,14 @@ def _sig(x):
 
 
 def recurrence_forward_ref(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
-    """Plain numpy, one vectorised step at a time.  Returns out, hs, cs, acts, hnl."""
+    """Plain numpy, one vectorised step at a time.  Returns out, hs, cs, acts, aux."""
     T, B, G = xp.shape
     H = h0.shape[1]
     out = np.zeros((T, B, H), xp.dtype)
     hs = np.zeros((T + 1, B, H), xp.dtype)
     cs = np.zeros((T + 1, B, H), xp.dtype)
     acts = np.zeros((T, B, G), xp.dtype)
-    hnl = np.zeros((T, B, H), xp.dtype)
+    aux = np.zeros((T, B, H), xp.dtype)
     hs[0], cs[0] = h0, c0
     for s in range(T):
         t = T - 1 - s if reverse else s
@@ -52,7 +54,8 @@ def recurrence_forward_ref(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
             i, f, g, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), \
                 _sig(a[:, 3 * H:])
             cc = f * c + i * g
-            hc = o * np.tanh(cc)
+            aux[s] = np.tanh(cc)
+            hc = o * aux[s]
             acts[s] = np.concatenate([i, f, g, o], 1)
         else:
             r = _sig(xp[t, :, :H] + gh[:, :H])
@@ -61,14 +64,14 @@ def recurrence_forward_ref(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
             hc = (1 - z) * n + z * h
             cc = c
             acts[s] = np.concatenate([r, z, n], 1)
-            hnl[s] = gh[:, 2 * H:]
+            aux[s] = gh[:, 2 * H:]
         hs[s + 1] = m * hc + (1 - m) * h
         cs[s + 1] = m * cc + (1 - m) * c
         out[t] = m * hc
-    return out, hs, cs, acts, hnl
+    return out, hs, cs, acts, aux
 
 
-def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mask, reverse):
+def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
     """BPTT in plain numpy.  Returns dxp, dgh (both (T, B, G), time-ordered), dh0, dc0."""
     T, B, H = dout.shape
     G = w_hh.shape[0]
@@ -89,8 +92,7 @@ def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mas
         elif mode == 2:
             a = acts[s]
             i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            cc = f * c + i * g
-            tc = np.tanh(cc)
+            tc = aux[s]
             dct = m * dc + dhc * o * (1 - tc * tc)
             da = np.concatenate([dct * g * i * (1 - i), dct * c * f * (1 - f),
                                  dct * i * (1 - g * g), dhc * tc * o * (1 - o)], 1)
@@ -100,7 +102,7 @@ def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mas
             a = acts[s]
             r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
             dn = dhc * (1 - z) * (1 - n * n)
-            dr = dn * hnl[s] * r * (1 - r)
+            dr = dn * aux[s] * r * (1 - r)
             dz = dhc * (h - n) * z * (1 - z)
             dxp[t] = np.concatenate([dr, dz, dn], 1)
             dgh[t] = np.concatenate([dr, dz, dn * r], 1)
@@ -112,64 +114,171 @@ def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mas
 
 
 # ----------------------------------------------------------------------------- kernel
+#
+# The step loop is shaped so LLVM vectorises it: one branch per mode outside the inner loop
+# over units, no Python-style division checks (error_model="numpy"), and, in float32, tanh
+# and sigmoid from a rational approximation instead of scalar libm calls.  Measured on 64 x
+# 2048 float32 values: libm tanh 9 ns per value, the approximation 0.18 ns, numpy's SIMD
+# tanh 0.26 ns.  float64 keeps the exact libm functions (parity tests run at 1e-7 there).
+
+
+@jit(inline="always", error_model="numpy")
+def _tanh(x, fast):
+    """tanh(x); with ``fast``, x P(x^2) / Q(x^2) on [-9, 9] (tanh(9) = 1 - 3e-8), a rational
+    fit made for this file by reweighted least squares: max error 3.6e-8, below float32's
+    resolution, and no libm call, so the loop around it vectorises."""
+    if fast is None:
+        return np.tanh(x)
+    x = min(max(x, -9.0), 9.0)
+    x2 = x * x
+    p = (((((-8.290923599881261e-14 * x2 + 5.1925411010652215e-11) * x2
+            - 2.0029247396822144e-08) * x2 + 1.1101747024491972e-05) * x2
+          + 0.0030986471530049407) * x2 + 0.13079157289522833) * x2 + 0.9999999689289962
+    q = ((0.0002538590655449515 * x2 + 0.024473733134910552) * x2 + 0.4641247753817625) * x2 + 1.0
+    return x * p / q
+
+
+@jit(inline="always", error_model="numpy")
+def _sigmoid(x, fast):
+    """1 / (1 + e^-x); with ``fast``, the same function as 0.5 + 0.5 tanh(x / 2)."""
+    if fast is None:
+        return 1.0 / (1.0 + np.exp(-x))
+    return 0.5 + 0.5 * _tanh(0.5 * x, True)
+
+
+@jit(inline="always", error_model="numpy")
+def _gate(v, is_sigmoid, fast):
+    """sigmoid(v) if ``is_sigmoid`` (1.0) else tanh(v) (0.0); branch-free when ``fast``:
+    sigmoid(v) = 0.5 + 0.5 tanh(v / 2)."""
+    if fast is not None:
+        k = 1.0 - 0.5 * is_sigmoid
+        return k * _tanh(k * v, True) + 0.5 * is_sigmoid
+    return _sigmoid(v, None) if is_sigmoid else np.tanh(v)
+
+
+@jit(error_model="numpy")
+def _forward_step(mode, x, gh, b_hh, m, h, c, h_new, c_new, y, aux, out, is_sig, fast):
+    """One step for the whole batch, given ``gh = h W_hh^T``: gate activations into ``y``,
+    the new state into ``h_new``/``c_new``, the output into ``out``.  Row arrays are (B, .)."""
+    B, H = h.shape
+    G = y.shape[1]
+    for b in range(B):
+        xb, ab, yb, hb = x[b], gh[b], y[b], h[b]
+        # 1. gate activations: one simple loop over the row, which LLVM vectorises
+        if mode == 1:
+            for k in range(G):
+                yb[k] = max(xb[k] + ab[k] + b_hh[k], 0.0)
+        elif mode == 3:  # GRU: r and z here; n needs r first
+            for k in range(2 * H):
+                yb[k] = _gate(xb[k] + ab[k] + b_hh[k], 1.0, fast)
+        else:
+            for k in range(G):
+                yb[k] = _gate(xb[k] + ab[k] + b_hh[k], is_sig[k], fast)
+        # 2. the new state from the gates; padding (m = 0) carries the old state
+        mb = m[b]
+        if mode <= 1:
+            for j in range(H):
+                h_new[b, j] = mb * yb[j] + (1.0 - mb) * hb[j]
+                out[b, j] = mb * yb[j]
+            c_new[b] = c[b]
+        elif mode == 2:
+            for j in range(H):
+                cc = yb[H + j] * c[b, j] + yb[j] * yb[2 * H + j]
+                tc = _tanh(cc, fast)
+                aux[b, j] = tc
+                hc = yb[3 * H + j] * tc
+                h_new[b, j] = mb * hc + (1.0 - mb) * hb[j]
+                c_new[b, j] = mb * cc + (1.0 - mb) * c[b, j]
+                out[b, j] = mb * hc
+        else:
+            for j in range(H):
+                hn = ab[2 * H + j] + b_hh[2 * H + j]  # h W_hn^T + b_hn, scaled by r
+                aux[b, j] = hn
+                n = _tanh(xb[2 * H + j] + yb[j] * hn, fast)
+                yb[2 * H + j] = n
+                hc = (1.0 - yb[H + j]) * n + yb[H + j] * hb[j]
+                h_new[b, j] = mb * hc + (1.0 - mb) * hb[j]
+                out[b, j] = mb * hc
+            c_new[b] = c[b]
+
+
+@jit(error_model="numpy")
+def _backward_step(mode, dout, dh, dc, h, c, y, aux, m, dxp, dgh, carry):
+    """BPTT through one step: ``dgh``/``dxp`` rows from the gradient ``dout + dh`` reaching the
+    step's output, ``dc`` updated in place, and ``carry``: the part of dL/dh_prev that does not
+    go through W_hh (padding, GRU's z h_prev).  The caller adds ``dgh W_hh``."""
+    B, H = h.shape
+    G = y.shape[1]
+    for b in range(B):
+        mb = m[b]
+        yb, gb = y[b], dgh[b]
+        if mode <= 1:
+            for j in range(H):
+                dhc = mb * (dout[b, j] + dh[b, j])
+                carry[b, j] = (1.0 - mb) * dh[b, j]
+                if mode == 0:
+                    gb[j] = dhc * (1.0 - yb[j] * yb[j])
+                else:
+                    gb[j] = dhc if yb[j] > 0 else 0.0
+        elif mode == 2:
+            for j in range(H):
+                dhc = mb * (dout[b, j] + dh[b, j])
+                carry[b, j] = (1.0 - mb) * dh[b, j]
+                i, f, g, o = yb[j], yb[H + j], yb[2 * H + j], yb[3 * H + j]
+                tc = aux[b, j]
+                dct = mb * dc[b, j] + dhc * o * (1.0 - tc * tc)
+                gb[j] = dct * g * i * (1.0 - i)
+                gb[H + j] = dct * c[b, j] * f * (1.0 - f)
+                gb[2 * H + j] = dct * i * (1.0 - g * g)
+                gb[3 * H + j] = dhc * tc * o * (1.0 - o)
+                dc[b, j] = dct * f + (1.0 - mb) * dc[b, j]
+        else:
+            for j in range(H):
+                dhc = mb * (dout[b, j] + dh[b, j])
+                r, z, n = yb[j], yb[H + j], yb[2 * H + j]
+                dn = dhc * (1.0 - z) * (1.0 - n * n)
+                gb[j] = dn * aux[b, j] * r * (1.0 - r)
+                gb[H + j] = dhc * (h[b, j] - n) * z * (1.0 - z)
+                gb[2 * H + j] = dn * r
+                dxp[b, 2 * H + j] = dn  # xp feeds n directly, h W_hn^T through r
+                carry[b, j] = (1.0 - mb) * dh[b, j] + dhc * z
+        for k in range(2 * H if mode == 3 else G):
+            dxp[b, k] = gb[k]
 
 
 @jit
-def _forward_kernel(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
+def _allocate_forward(mode, xp, h0, c0):
+    """out, hs (hs[0] = h0), cs, acts, aux; and is_sig: 1.0 where a gate is a sigmoid (LSTM
+    i, f, o), 0.0 where it is tanh (GRU's gates are fixed in _forward_step)."""
     T, B, G = xp.shape
     H = h0.shape[1]
-    out = np.zeros((T, B, H), xp.dtype)
     hs = np.empty((T + 1, B, H), xp.dtype)
     cs = np.empty((T + 1, B, H), xp.dtype)
-    acts = np.empty((T, B, G), xp.dtype)
-    hnl = np.zeros((T, B, H), xp.dtype)
     hs[0] = h0
     cs[0] = c0
+    is_sig = np.zeros(G)
+    if mode == 2:
+        is_sig[:2 * H] = 1.0
+        is_sig[3 * H:] = 1.0
+    return (np.zeros((T, B, H), xp.dtype), hs, cs, np.empty((T, B, G), xp.dtype),
+            np.zeros((T, B, H), xp.dtype), is_sig)
+
+
+@jit(error_model="numpy")
+def _forward_kernel(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
+    """The whole sequence in one call (small batches: no Python between steps)."""
+    T = xp.shape[0]
+    out, hs, cs, acts, aux, is_sig = _allocate_forward(mode, xp, h0, c0)
     w_t = np.ascontiguousarray(w_hh.T)
     for s in range(T):
         t = T - 1 - s if reverse else s
-        gh = np.dot(hs[s], w_t)
-        for b in range(B):
-            m = mask[t, b]
-            for j in range(H):
-                hp = hs[s, b, j]
-                cp = cs[s, b, j]
-                if mode <= 1:
-                    a = xp[t, b, j] + gh[b, j] + b_hh[j]
-                    hc = np.tanh(a) if mode == 0 else max(a, 0.0)
-                    acts[s, b, j] = hc
-                    cc = cp
-                elif mode == 2:
-                    i = 1.0 / (1.0 + np.exp(-(xp[t, b, j] + gh[b, j] + b_hh[j])))
-                    f = 1.0 / (1.0 + np.exp(-(xp[t, b, H + j] + gh[b, H + j] + b_hh[H + j])))
-                    g = np.tanh(xp[t, b, 2 * H + j] + gh[b, 2 * H + j] + b_hh[2 * H + j])
-                    o = 1.0 / (1.0 + np.exp(-(xp[t, b, 3 * H + j] + gh[b, 3 * H + j]
-                                              + b_hh[3 * H + j])))
-                    acts[s, b, j] = i
-                    acts[s, b, H + j] = f
-                    acts[s, b, 2 * H + j] = g
-                    acts[s, b, 3 * H + j] = o
-                    cc = f * cp + i * g
-                    hc = o * np.tanh(cc)
-                else:
-                    r = 1.0 / (1.0 + np.exp(-(xp[t, b, j] + gh[b, j] + b_hh[j])))
-                    z = 1.0 / (1.0 + np.exp(-(xp[t, b, H + j] + gh[b, H + j] + b_hh[H + j])))
-                    hn = gh[b, 2 * H + j] + b_hh[2 * H + j]
-                    n = np.tanh(xp[t, b, 2 * H + j] + r * hn)
-                    acts[s, b, j] = r
-                    acts[s, b, H + j] = z
-                    acts[s, b, 2 * H + j] = n
-                    hnl[s, b, j] = hn
-                    hc = (1.0 - z) * n + z * hp
-                    cc = cp
-                hs[s + 1, b, j] = m * hc + (1.0 - m) * hp
-                cs[s + 1, b, j] = m * cc + (1.0 - m) * cp
-                out[t, b, j] = m * hc
-    return out, hs, cs, acts, hnl
+        _forward_step(mode, xp[t], np.dot(hs[s], w_t), b_hh, mask[t], hs[s], cs[s], hs[s + 1],
+                      cs[s + 1], acts[s], aux[s], out[t], is_sig, fast)
+    return out, hs, cs, acts, aux
 
 
-@jit
-def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mask, reverse):
+@jit(error_model="numpy")
+def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
     T, B, H = dout.shape
     G = w_hh.shape[0]
     dxp = np.empty((T, B, G), dout.dtype)
@@ -179,55 +288,35 @@ def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mask, reve
     carry = np.empty((B, H), dout.dtype)
     for s in range(T - 1, -1, -1):
         t = T - 1 - s if reverse else s
-        for b in range(B):
-            m = mask[t, b]
-            for j in range(H):
-                dhc = m * (dout[t, b, j] + dh[b, j])
-                carry[b, j] = (1.0 - m) * dh[b, j]
-                if mode <= 1:
-                    hc = acts[s, b, j]
-                    if mode == 0:
-                        da = dhc * (1.0 - hc * hc)
-                    else:
-                        da = dhc if hc > 0 else 0.0
-                    dxp[t, b, j] = da
-                    dgh[t, b, j] = da
-                elif mode == 2:
-                    i = acts[s, b, j]
-                    f = acts[s, b, H + j]
-                    g = acts[s, b, 2 * H + j]
-                    o = acts[s, b, 3 * H + j]
-                    cp = cs[s, b, j]
-                    tc = np.tanh(f * cp + i * g)
-                    dct = m * dc[b, j] + dhc * o * (1.0 - tc * tc)
-                    v0 = dct * g * i * (1.0 - i)
-                    v1 = dct * cp * f * (1.0 - f)
-                    v2 = dct * i * (1.0 - g * g)
-                    v3 = dhc * tc * o * (1.0 - o)
-                    dxp[t, b, j] = v0
-                    dxp[t, b, H + j] = v1
-                    dxp[t, b, 2 * H + j] = v2
-                    dxp[t, b, 3 * H + j] = v3
-                    dgh[t, b, j] = v0
-                    dgh[t, b, H + j] = v1
-                    dgh[t, b, 2 * H + j] = v2
-                    dgh[t, b, 3 * H + j] = v3
-                    dc[b, j] = dct * f + (1.0 - m) * dc[b, j]
-                else:
-                    r = acts[s, b, j]
-                    z = acts[s, b, H + j]
-                    n = acts[s, b, 2 * H + j]
-                    dn = dhc * (1.0 - z) * (1.0 - n * n)
-                    dr = dn * hnl[s, b, j] * r * (1.0 - r)
-                    dz = dhc * (hs[s, b, j] - n) * z * (1.0 - z)
-                    dxp[t, b, j] = dr
-                    dxp[t, b, H + j] = dz
-                    dxp[t, b, 2 * H + j] = dn
-                    dgh[t, b, j] = dr
-                    dgh[t, b, H + j] = dz
-                    dgh[t, b, 2 * H + j] = dn * r
-                    carry[b, j] += dhc * z
+        _backward_step(mode, dout[t], dh, dc, hs[s], cs[s], acts[s], aux[s], mask[t], dxp[t],
+                       dgh[t], carry)
         dh = np.dot(dgh[t], w_hh) + carry
+    return dxp, dgh, dh, dc
+
+
+def _forward_stepwise(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
+    """Larger batches: the same steps driven from Python, so the GEMM runs in numpy's BLAS.
+    (Numba's np.dot goes to SciPy's BLAS; two multi-threaded BLAS pools on two cores spin
+    against each other and were measured 3-10x slower.)"""
+    T = xp.shape[0]
+    out, hs, cs, acts, aux, is_sig = _allocate_forward(mode, xp, h0, c0)
+    w_t = np.ascontiguousarray(w_hh.T)
+    for s in range(T):
+        t = T - 1 - s if reverse else s
+        _forward_step(mode, xp[t], hs[s] @ w_t, b_hh, mask[t], hs[s], cs[s], hs[s + 1],
+                      cs[s + 1], acts[s], aux[s], out[t], is_sig, fast)
+    return out, hs, cs, acts, aux
+
+
+def _backward_stepwise(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
+    T, B, H = dout.shape
+    dxp, dgh = np.empty(acts.shape, dout.dtype), np.empty(acts.shape, dout.dtype)
+    dh, dc, carry = dh_n.copy(), dc_n.copy(), np.empty((B, H), dout.dtype)
+    for s in range(T - 1, -1, -1):
+        t = T - 1 - s if reverse else s
+        _backward_step(mode, dout[t], dh, dc, hs[s], cs[s], acts[s], aux[s], mask[t], dxp[t],
+                       dgh[t], carry)
+        dh = dgh[t] @ w_hh + carry
     return dxp, dgh, dh, dc
 
 
@@ -235,27 +324,32 @@ def _c(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-# Measured (benchmarks/run.py, 2 cores): the jitted loop computes exp/tanh one scalar at a
-# time, numpy's ufuncs use SIMD.  Below this many (batch x hidden) elements per step the loop
-# wins (5-10x at batch 1); above it the per-step vectorised reference is faster.
-VECTORISE_ABOVE = 2048
+# Measured with benchmarks/run.py on 2 cores.  Up to this many (batch x hidden) values per
+# step the whole sequence runs in one jitted call (its small GEMMs stay single-threaded);
+# above it the steps are driven from Python with numpy's BLAS (see _forward_stepwise), and a
+# float64 forward, whose loop calls scalar libm tanh/exp (~9 ns each), goes to the numpy
+# reference, whose ufuncs use SIMD.
+STEPWISE_ABOVE = 2048
 
 
 def _forward_numba(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
     dt = xp.dtype
-    if h0.size > VECTORISE_ABOVE:
+    fast = True if dt == np.float32 else None  # None, not False: Numba prunes `is None`
+    if h0.size <= STEPWISE_ABOVE:
+        run = _forward_kernel
+    elif fast:
+        run = _forward_stepwise
+    else:
         return recurrence_forward_ref(mode, xp, h0, c0, w_hh, b_hh, mask, reverse)
-    return _forward_kernel(mode, _c(xp, dt), _c(h0, dt), _c(c0, dt), _c(w_hh, dt), _c(b_hh, dt),
-                           _c(mask, dt), reverse)
+    return run(mode, _c(xp, dt), _c(h0, dt), _c(c0, dt), _c(w_hh, dt), _c(b_hh, dt),
+               _c(mask, dt), reverse, fast)
 
 
-def _backward_numba(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mask, reverse):
+def _backward_numba(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
     dt = dout.dtype
-    if dh_n.size > VECTORISE_ABOVE:
-        return recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, hnl, w_hh, mask,
-                                       reverse)
-    return _backward_kernel(mode, _c(dout, dt), _c(dh_n, dt), _c(dc_n, dt), hs, cs, acts, hnl,
-                            _c(w_hh, dt), _c(mask, dt), reverse)
+    run = _backward_stepwise if dh_n.size > STEPWISE_ABOVE else _backward_kernel
+    return run(mode, _c(dout, dt), _c(dh_n, dt), _c(dc_n, dt), hs, cs, acts, aux,
+               _c(w_hh, dt), _c(mask, dt), reverse)
 
 
 recurrence_forward = pick(_forward_numba, recurrence_forward_ref)
