@@ -122,19 +122,30 @@ def recurrence_backward_ref(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mas
 # tanh 0.26 ns.  float64 keeps the exact libm functions (parity tests run at 1e-7 there).
 
 
+# x P(x^2) / Q(x^2): the clamp, then P's coefficients from x^12 down, then Q's from x^6 down.
+# float32, so float32 data is computed in float32 (twice the SIMD lanes of float64).
+_TANH_FIT = np.array([9.0,
+                      -8.290923599881261e-14, 5.1925411010652215e-11, -2.0029247396822144e-08,
+                      1.1101747024491972e-05, 0.0030986471530049407, 0.13079157289522833,
+                      0.9999999689289962,
+                      0.0002538590655449515, 0.024473733134910552, 0.4641247753817625, 1.0],
+                     np.float32)
+_HALF, _ONE = np.array([0.5], np.float32), np.array([1.0], np.float32)  # typed constants
+
+
 @jit(inline="always", error_model="numpy")
 def _tanh(x, fast):
     """tanh(x); with ``fast``, x P(x^2) / Q(x^2) on [-9, 9] (tanh(9) = 1 - 3e-8), a rational
-    fit made for this file by reweighted least squares: max error 3.6e-8, below float32's
-    resolution, and no libm call, so the loop around it vectorises."""
+    fit made for this file by reweighted least squares (max error 3.6e-8 in exact arithmetic,
+    3.4e-7 evaluated in float32), with no libm call, so the loop around it vectorises."""
     if fast is None:
         return np.tanh(x)
-    x = min(max(x, -9.0), 9.0)
+    c = _TANH_FIT
+    x = min(max(x, -c[0]), c[0])
     x2 = x * x
-    p = (((((-8.290923599881261e-14 * x2 + 5.1925411010652215e-11) * x2
-            - 2.0029247396822144e-08) * x2 + 1.1101747024491972e-05) * x2
-          + 0.0030986471530049407) * x2 + 0.13079157289522833) * x2 + 0.9999999689289962
-    q = ((0.0002538590655449515 * x2 + 0.024473733134910552) * x2 + 0.4641247753817625) * x2 + 1.0
+    p = ((((((c[1] * x2 + c[2]) * x2 + c[3]) * x2 + c[4]) * x2 + c[5]) * x2 + c[6]) * x2
+         + c[7])
+    q = ((c[8] * x2 + c[9]) * x2 + c[10]) * x2 + c[11]
     return x * p / q
 
 
@@ -143,42 +154,40 @@ def _sigmoid(x, fast):
     """1 / (1 + e^-x); with ``fast``, the same function as 0.5 + 0.5 tanh(x / 2)."""
     if fast is None:
         return 1.0 / (1.0 + np.exp(-x))
-    return 0.5 + 0.5 * _tanh(0.5 * x, True)
+    return _HALF[0] + _HALF[0] * _tanh(_HALF[0] * x, True)
 
 
 @jit(inline="always", error_model="numpy")
-def _gate(v, is_sigmoid, fast):
-    """sigmoid(v) if ``is_sigmoid`` (1.0) else tanh(v) (0.0); branch-free when ``fast``:
+def _gate(v, scale, fast):
+    """sigmoid(v) if ``scale`` is 0.5, tanh(v) if it is 1; branch-free when ``fast``:
     sigmoid(v) = 0.5 + 0.5 tanh(v / 2)."""
     if fast is not None:
-        k = 1.0 - 0.5 * is_sigmoid
-        return k * _tanh(k * v, True) + 0.5 * is_sigmoid
-    return _sigmoid(v, None) if is_sigmoid else np.tanh(v)
+        return scale * _tanh(scale * v, True) + (_ONE[0] - scale)
+    return _sigmoid(v, None) if scale != 1 else np.tanh(v)
 
 
 @jit(error_model="numpy")
-def _forward_step(mode, x, gh, b_hh, m, h, c, h_new, c_new, y, aux, out, is_sig, fast):
+def _forward_step(mode, x, gh, b_hh, m, h, c, h_new, c_new, y, aux, out, gate_scale, fast):
     """One step for the whole batch, given ``gh = h W_hh^T``: gate activations into ``y``,
     the new state into ``h_new``/``c_new``, the output into ``out``.  Row arrays are (B, .)."""
     B, H = h.shape
     G = y.shape[1]
+    one = _ONE[0]  # float32 1 keeps float32 arithmetic in float32
+    scratch = np.empty(H, y.dtype)
     for b in range(B):
         xb, ab, yb, hb = x[b], gh[b], y[b], h[b]
         # 1. gate activations: one simple loop over the row, which LLVM vectorises
         if mode == 1:
             for k in range(G):
                 yb[k] = max(xb[k] + ab[k] + b_hh[k], 0.0)
-        elif mode == 3:  # GRU: r and z here; n needs r first
-            for k in range(2 * H):
-                yb[k] = _gate(xb[k] + ab[k] + b_hh[k], 1.0, fast)
-        else:
-            for k in range(G):
-                yb[k] = _gate(xb[k] + ab[k] + b_hh[k], is_sig[k], fast)
+        else:  # (GRU: r and z here; n needs r first)
+            for k in range(2 * H if mode == 3 else G):
+                yb[k] = _gate(xb[k] + ab[k] + b_hh[k], gate_scale[k], fast)
         # 2. the new state from the gates; padding (m = 0) carries the old state
         mb = m[b]
         if mode <= 1:
             for j in range(H):
-                h_new[b, j] = mb * yb[j] + (1.0 - mb) * hb[j]
+                h_new[b, j] = mb * yb[j] + (one - mb) * hb[j]
                 out[b, j] = mb * yb[j]
             c_new[b] = c[b]
         elif mode == 2:
@@ -187,18 +196,20 @@ def _forward_step(mode, x, gh, b_hh, m, h, c, h_new, c_new, y, aux, out, is_sig,
                 tc = _tanh(cc, fast)
                 aux[b, j] = tc
                 hc = yb[3 * H + j] * tc
-                h_new[b, j] = mb * hc + (1.0 - mb) * hb[j]
-                c_new[b, j] = mb * cc + (1.0 - mb) * c[b, j]
+                h_new[b, j] = mb * hc + (one - mb) * hb[j]
+                c_new[b, j] = mb * cc + (one - mb) * c[b, j]
                 out[b, j] = mb * hc
         else:
+            n = scratch  # (writing n into yb inside the loop would stop vectorisation)
             for j in range(H):
                 hn = ab[2 * H + j] + b_hh[2 * H + j]  # h W_hn^T + b_hn, scaled by r
                 aux[b, j] = hn
-                n = _tanh(xb[2 * H + j] + yb[j] * hn, fast)
-                yb[2 * H + j] = n
-                hc = (1.0 - yb[H + j]) * n + yb[H + j] * hb[j]
-                h_new[b, j] = mb * hc + (1.0 - mb) * hb[j]
+                n[j] = _tanh(xb[2 * H + j] + yb[j] * hn, fast)
+            for j in range(H):
+                hc = (one - yb[H + j]) * n[j] + yb[H + j] * hb[j]
+                h_new[b, j] = mb * hc + (one - mb) * hb[j]
                 out[b, j] = mb * hc
+            yb[2 * H:] = n
             c_new[b] = c[b]
 
 
@@ -208,72 +219,75 @@ def _backward_step(mode, dout, dh, dc, h, c, y, aux, m, dxp, dgh, carry):
     step's output, ``dc`` updated in place, and ``carry``: the part of dL/dh_prev that does not
     go through W_hh (padding, GRU's z h_prev).  The caller adds ``dgh W_hh``."""
     B, H = h.shape
-    G = y.shape[1]
+    one = _ONE[0]
     for b in range(B):
         mb = m[b]
         yb, gb = y[b], dgh[b]
         if mode <= 1:
             for j in range(H):
                 dhc = mb * (dout[b, j] + dh[b, j])
-                carry[b, j] = (1.0 - mb) * dh[b, j]
+                carry[b, j] = (one - mb) * dh[b, j]
                 if mode == 0:
-                    gb[j] = dhc * (1.0 - yb[j] * yb[j])
+                    gb[j] = dhc * (one - yb[j] * yb[j])
                 else:
                     gb[j] = dhc if yb[j] > 0 else 0.0
         elif mode == 2:
             for j in range(H):
                 dhc = mb * (dout[b, j] + dh[b, j])
-                carry[b, j] = (1.0 - mb) * dh[b, j]
+                carry[b, j] = (one - mb) * dh[b, j]
                 i, f, g, o = yb[j], yb[H + j], yb[2 * H + j], yb[3 * H + j]
                 tc = aux[b, j]
-                dct = mb * dc[b, j] + dhc * o * (1.0 - tc * tc)
-                gb[j] = dct * g * i * (1.0 - i)
-                gb[H + j] = dct * c[b, j] * f * (1.0 - f)
-                gb[2 * H + j] = dct * i * (1.0 - g * g)
-                gb[3 * H + j] = dhc * tc * o * (1.0 - o)
-                dc[b, j] = dct * f + (1.0 - mb) * dc[b, j]
+                dct = mb * dc[b, j] + dhc * o * (one - tc * tc)
+                gb[j] = dct * g * i * (one - i)
+                gb[H + j] = dct * c[b, j] * f * (one - f)
+                gb[2 * H + j] = dct * i * (one - g * g)
+                gb[3 * H + j] = dhc * tc * o * (one - o)
+                dc[b, j] = dct * f + (one - mb) * dc[b, j]
         else:
             for j in range(H):
                 dhc = mb * (dout[b, j] + dh[b, j])
                 r, z, n = yb[j], yb[H + j], yb[2 * H + j]
-                dn = dhc * (1.0 - z) * (1.0 - n * n)
-                gb[j] = dn * aux[b, j] * r * (1.0 - r)
-                gb[H + j] = dhc * (h[b, j] - n) * z * (1.0 - z)
+                dn = dhc * (one - z) * (one - n * n)
+                gb[j] = dn * aux[b, j] * r * (one - r)
+                gb[H + j] = dhc * (h[b, j] - n) * z * (one - z)
                 gb[2 * H + j] = dn * r
                 dxp[b, 2 * H + j] = dn  # xp feeds n directly, h W_hn^T through r
-                carry[b, j] = (1.0 - mb) * dh[b, j] + dhc * z
-        for k in range(2 * H if mode == 3 else G):
-            dxp[b, k] = gb[k]
+                carry[b, j] = (one - mb) * dh[b, j] + dhc * z
+        if mode == 3:  # (for the other cells dxp is dgh itself)
+            for k in range(2 * H):
+                dxp[b, k] = gb[k]
 
 
 @jit
 def _allocate_forward(mode, xp, h0, c0):
-    """out, hs (hs[0] = h0), cs, acts, aux; and is_sig: 1.0 where a gate is a sigmoid (LSTM
-    i, f, o), 0.0 where it is tanh (GRU's gates are fixed in _forward_step)."""
+    """out, hs (hs[0] = h0), cs, acts, aux; and gate_scale: 0.5 where a gate is a sigmoid
+    (LSTM i, f, o; GRU r, z), 1.0 where it is tanh (see _gate)."""
     T, B, G = xp.shape
     H = h0.shape[1]
     hs = np.empty((T + 1, B, H), xp.dtype)
     cs = np.empty((T + 1, B, H), xp.dtype)
     hs[0] = h0
     cs[0] = c0
-    is_sig = np.zeros(G)
+    gate_scale = np.ones(G, xp.dtype)
     if mode == 2:
-        is_sig[:2 * H] = 1.0
-        is_sig[3 * H:] = 1.0
+        gate_scale[:2 * H] = 0.5
+        gate_scale[3 * H:] = 0.5
+    elif mode == 3:
+        gate_scale[:2 * H] = 0.5
     return (np.zeros((T, B, H), xp.dtype), hs, cs, np.empty((T, B, G), xp.dtype),
-            np.zeros((T, B, H), xp.dtype), is_sig)
+            np.zeros((T, B, H), xp.dtype), gate_scale)
 
 
 @jit(error_model="numpy")
 def _forward_kernel(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
     """The whole sequence in one call (small batches: no Python between steps)."""
     T = xp.shape[0]
-    out, hs, cs, acts, aux, is_sig = _allocate_forward(mode, xp, h0, c0)
+    out, hs, cs, acts, aux, gate_scale = _allocate_forward(mode, xp, h0, c0)
     w_t = np.ascontiguousarray(w_hh.T)
     for s in range(T):
         t = T - 1 - s if reverse else s
         _forward_step(mode, xp[t], np.dot(hs[s], w_t), b_hh, mask[t], hs[s], cs[s], hs[s + 1],
-                      cs[s + 1], acts[s], aux[s], out[t], is_sig, fast)
+                      cs[s + 1], acts[s], aux[s], out[t], gate_scale, fast)
     return out, hs, cs, acts, aux
 
 
@@ -281,8 +295,8 @@ def _forward_kernel(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
 def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
     T, B, H = dout.shape
     G = w_hh.shape[0]
-    dxp = np.empty((T, B, G), dout.dtype)
     dgh = np.empty((T, B, G), dout.dtype)
+    dxp = np.empty((T, B, G), dout.dtype) if mode == 3 else dgh  # only GRU's differ
     dh = dh_n.copy()
     dc = dc_n.copy()
     carry = np.empty((B, H), dout.dtype)
@@ -299,18 +313,19 @@ def _forward_stepwise(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
     (Numba's np.dot goes to SciPy's BLAS; two multi-threaded BLAS pools on two cores spin
     against each other and were measured 3-10x slower.)"""
     T = xp.shape[0]
-    out, hs, cs, acts, aux, is_sig = _allocate_forward(mode, xp, h0, c0)
+    out, hs, cs, acts, aux, gate_scale = _allocate_forward(mode, xp, h0, c0)
     w_t = np.ascontiguousarray(w_hh.T)
     for s in range(T):
         t = T - 1 - s if reverse else s
         _forward_step(mode, xp[t], hs[s] @ w_t, b_hh, mask[t], hs[s], cs[s], hs[s + 1],
-                      cs[s + 1], acts[s], aux[s], out[t], is_sig, fast)
+                      cs[s + 1], acts[s], aux[s], out[t], gate_scale, fast)
     return out, hs, cs, acts, aux
 
 
 def _backward_stepwise(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
     T, B, H = dout.shape
-    dxp, dgh = np.empty(acts.shape, dout.dtype), np.empty(acts.shape, dout.dtype)
+    dgh = np.empty(acts.shape, dout.dtype)
+    dxp = np.empty(acts.shape, dout.dtype) if mode == 3 else dgh  # only GRU's differ
     dh, dc, carry = dh_n.copy(), dc_n.copy(), np.empty((B, H), dout.dtype)
     for s in range(T - 1, -1, -1):
         t = T - 1 - s if reverse else s
