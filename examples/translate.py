@@ -40,7 +40,7 @@ n_test = 150
 test = [pairs[i] for i in order[:n_test]]
 train = [pairs[i] for i in order[n_test:]]
 if args.quick:
-    train = train[:600]
+    train = train[:300]
 specials = ("<pad>", "<unk>", "<bos>", "<eos>")
 src_vocab = Vocab([w for de, _ in train for w in tokenize(de)], specials=specials)
 tgt_vocab = Vocab([w for _, en in train for w in tokenize(en)], specials=specials)
@@ -57,7 +57,7 @@ def encode(batch):
 model = nn.Seq2Seq(len(src_vocab), len(tgt_vocab), embed_dim=64, hidden_size=128, cell="gru",
                    bidirectional=True, attention="additive", dropout=0.0)
 opt = optim.Adam(model.parameters(), lr=2e-3)
-epochs = 3 if args.quick else 30
+epochs = 25 if args.quick else 30
 losses = []
 for _ in progress(range(epochs), "epochs"):
     for idx in batches(len(train), 64, rng):
@@ -78,7 +78,13 @@ greedy, _ = model.generate(src, lengths, 12, BOS, EOS)
 greedy_score = bleu([tgt_vocab.decode(o) for o in greedy], refs)
 for (de, en), h in list(zip(test, hyps))[:6]:
     print(f"  {de}  ->  {' '.join(h)}   (reference: {en})")
-print(f"BLEU on {n_test} held-out pairs: beam {args.beam} {score:.2f}, greedy {greedy_score:.2f}")
+seen = train[:n_test]  # how well it fits sentences it trained on, for comparison
+s_src, s_len, _ = encode(seen)
+train_score = bleu([tgt_vocab.decode(o) for o in model.generate(s_src, s_len, 12, BOS, EOS,
+                                                                 beam_size=args.beam)[0]],
+                   [tokenize(en) for _, en in seen])
+print(f"BLEU on {n_test} held-out pairs: beam {args.beam} {score:.2f}, greedy {greedy_score:.2f}"
+      f" (on {n_test} training pairs: {train_score:.2f})")
 k = int(np.argmax([len(h) for h in hyps[:20]]))
 print("saved", plot_attention(att[k][:len(hyps[k]) + 1], tokenize(test[k][0]),
                               hyps[k] + ["<eos>"], f"{args.out}/translate_attention.png",
@@ -87,4 +93,4 @@ fig, ax = figure()
 ax.plot(losses)
 ax.set(xlabel="epoch", ylabel="training loss (last batch)")
 save(fig, args.out, "translate_loss.png")
-result(bleu=score, greedy_bleu=greedy_score)
+result(bleu=score, greedy_bleu=greedy_score, train_bleu=train_score)

@@ -21,7 +21,7 @@ from minigrad import Tensor
 from . import functional as F
 from .attention import AdditiveAttention, DotAttention
 from .beam import Hypothesis, beam_search
-from .layers import Embedding, Linear
+from .layers import Dropout, Embedding, Linear
 from .module import Module
 from .rnn import GRU, LSTM, RNN, RNNBase
 
@@ -29,7 +29,10 @@ from .rnn import GRU, LSTM, RNN, RNNBase
 class Seq2Seq(Module):
     """forward(src (B, S), src_lengths, tgt (B, T)) -> logits (B, T - 1, V) predicting
     tgt[:, 1:] from tgt[:, :-1] (tgt starts with bos; pad with ``padding_idx``, ignored by
-    ``cross_entropy(..., ignore_index=padding_idx)``)."""
+    ``cross_entropy(..., ignore_index=padding_idx)``).
+
+    ``dropout`` applies, in training mode, to the source and target embeddings, to the
+    decoder's readout before the output layer, and between stacked encoder layers."""
 
     def __init__(self, src_vocab: int, tgt_vocab: int, embed_dim: int = 32,
                  hidden_size: int = 64, cell: str = "lstm", num_layers: int = 1,
@@ -67,13 +70,14 @@ class Seq2Seq(Module):
                              f"{attention!r}")
         self.combine = Linear(hidden_size + enc_dim, hidden_size) if attention else None
         self.out = Linear(hidden_size, tgt_vocab)
+        self.drop = Dropout(dropout)  # on embeddings and before the output layer, in training
 
     # ------------------------------------------------------------------ pieces
     def encode(self, src, src_lengths):
         """-> (encoder outputs (B, S, enc_dim), key mask (B, S) True = real, decoder state)."""
         src = np.asarray(getattr(src, "data", src))
         lengths = np.asarray(getattr(src_lengths, "data", src_lengths))
-        enc_out, state = self.encoder(self.src_embed(src), lengths=lengths)
+        enc_out, state = self.encoder(self.drop(self.src_embed(src)), lengths=lengths)
         h_n = state[0] if self.is_lstm else state
         D = 2 if self.encoder.bidirectional else 1
         last = mg.cat([h_n[-D + d] for d in range(D)], -1)  # last layer, both directions
@@ -89,13 +93,13 @@ class Seq2Seq(Module):
     def _readout(self, dec_out: Tensor, enc_out: Tensor, mask: np.ndarray):
         """Decoder states (B, T, H) -> (logits (B, T, V), attention weights (B, T, S) or None)."""
         if self.attention_kind is None:
-            return self.out(dec_out), None
+            return self.out(self.drop(dec_out)), None
         ctx, w = self.attention(dec_out, enc_out, mask=mask)
-        return self.out(self.combine(mg.cat([dec_out, ctx], -1)).tanh()), w
+        return self.out(self.drop(self.combine(mg.cat([dec_out, ctx], -1)).tanh())), w
 
     def decode_step(self, tokens: np.ndarray, state, enc_out: Tensor, mask: np.ndarray):
         """One decoder step for tokens (B,) -> (logits (B, V), new state, attention (B, S))."""
-        dec_out, state = self.decoder(self.tgt_embed(tokens[:, None]), state)
+        dec_out, state = self.decoder(self.drop(self.tgt_embed(tokens[:, None])), state)
         logits, w = self._readout(dec_out, enc_out, mask)
         return logits[:, 0], state, (None if w is None else w[:, 0])
 
@@ -106,7 +110,7 @@ class Seq2Seq(Module):
             raise ValueError(f"tgt must be (batch, T >= 2) starting with bos, got {tgt.shape}")
         enc_out, mask, state = self.encode(src, src_lengths)
         if teacher_forcing >= 1.0:
-            dec_out, _ = self.decoder(self.tgt_embed(tgt[:, :-1]), state)
+            dec_out, _ = self.decoder(self.drop(self.tgt_embed(tgt[:, :-1])), state)
             return self._readout(dec_out, enc_out, mask)[0]
         from minigrad.random import _rng
 

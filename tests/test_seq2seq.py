@@ -104,6 +104,20 @@ def test_errors():
         nn.Seq2Seq(5, 5, attention="cosine")
 
 
+def test_dropout_only_in_training():
+    mg.manual_seed(0)
+    m = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.5)
+    src, lengths, tgt = reversal_batch(np.random.default_rng(0), 3)
+    m.train()
+    a, b = m(src, lengths, tgt).data, m(src, lengths, tgt).data
+    assert not np.allclose(a, b)  # fresh masks each call
+    m.eval()
+    np.testing.assert_array_equal(m(src, lengths, tgt).data, m(src, lengths, tgt).data)
+    m0 = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.0)
+    m0.load_state_dict(m.state_dict())  # dropout adds no parameters
+    np.testing.assert_allclose(m0(src, lengths, tgt).data, m(src, lengths, tgt).data)
+
+
 @pytest.mark.slow
 def test_learns_to_reverse_digit_sequences_within_a_minute():
     mg.manual_seed(0)

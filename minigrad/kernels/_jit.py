@@ -1,4 +1,5 @@
-"""Lazy ``numba.njit(cache=True)`` and the switch between kernels and references."""
+"""Lazy ``numba.njit(cache=True, error_model="numpy")`` and the switch between kernels and
+references."""
 from __future__ import annotations
 
 import os
@@ -38,7 +39,10 @@ class LazyJit:
             for name in self.py_func.__code__.co_names:
                 if isinstance(scope.get(name), LazyJit):
                     scope[name] = scope[name].dispatcher()
-            self._compiled = numba.njit(cache=True, **self.options)(self.py_func)
+            # numpy's float semantics (x / 0 is inf, not ZeroDivisionError), as the numpy
+            # references have; it also lets LLVM vectorise loops that divide
+            options = {"cache": True, "error_model": "numpy", **self.options}
+            self._compiled = numba.njit(**options)(self.py_func)
         return self._compiled
 
     def __call__(self, *args):
