@@ -229,7 +229,7 @@ def bench_kernels(quick: bool) -> list[dict]:
     # The softmax, cross-entropy, activation and Adam kernels are size-dispatched: each runs
     # where it was measured to win (small arrays: one fused pass, no temporaries) and numpy's
     # SIMD ufuncs run above.  Both sizes are listed; "large" shows the dispatch costs nothing.
-    for size, (n, c) in (("small 32x32", (32, 32)), ("large 2240x1000", (64 * 35, 1000))):
+    for size, (n, c) in (("small 16x32", (16, 32)), ("large 2240x1000", (64 * 35, 1000))):
         x = rng.standard_normal((n, c)).astype(np.float32)
         pair(f"log_softmax rows, {size}", softmax.log_softmax_rows, x)
         pair(f"log_softmax backward, {size}", softmax.log_softmax_rows_backward,

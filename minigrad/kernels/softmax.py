@@ -98,17 +98,18 @@ def _c(a):
 
 
 # Measured (benchmarks/run.py): the scalar loop beats numpy up to a few thousand elements
-# (5x on one row of 32: no temporaries, one call); beyond that numpy's SIMD exp wins.
+# (4.5-5x on one row of 32: no temporaries, one call); beyond that numpy's SIMD exp wins.
+# Crossovers: log_softmax and logsumexp about 2048 elements, softmax about 800.
 SMALL = 2048
 
 
-def _small(kernel, ref):
-    return lambda x, *rest: kernel(x, *rest) if x.size <= SMALL else ref(x, *rest)
+def _small(kernel, ref, limit=SMALL):
+    return lambda x, *rest: kernel(x, *rest) if x.size <= limit else ref(x, *rest)
 
 
 logsumexp_rows = pick(_small(lambda x: _lse_kernel(_c(x)), logsumexp_rows_ref),
                       logsumexp_rows_ref)
-softmax_rows = pick(_small(lambda x: _softmax_kernel(_c(x), False), softmax_rows_ref),
+softmax_rows = pick(_small(lambda x: _softmax_kernel(_c(x), False), softmax_rows_ref, 512),
                     softmax_rows_ref)
 log_softmax_rows = pick(_small(lambda x: _softmax_kernel(_c(x), True), log_softmax_rows_ref),
                         log_softmax_rows_ref)
