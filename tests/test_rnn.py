@@ -225,3 +225,34 @@ def test_dropout_between_layers_only_in_training():
     c, _ = m(x)
     d, _ = m(x)
     np.testing.assert_array_equal(c.data, d.data)
+
+
+def test_recycled_buffers_never_overwrite_a_retained_graph():
+    """The stepwise path recycles its saved activations only once nothing views them: a graph
+    kept with retain_graph=True still backpropagates correctly after other forwards ran."""
+    import gc
+
+    from minigrad.kernels import recurrent
+
+    threshold = recurrent.STEPWISE_ABOVE
+    recurrent.STEPWISE_ABOVE = 0
+    try:
+        m = nn.LSTM(3, 5)
+        x = mg.tensor(np.random.default_rng(0).standard_normal((6, 2, 3)).astype(np.float32))
+        out, _ = m(x)
+        loss = (out * out).sum()
+        loss.backward(retain_graph=True)
+        first = [p.grad.data.copy() for p in m.parameters()]
+        for seed in range(3):  # other graphs come and go, their buffers are recycled
+            y = mg.tensor(np.random.default_rng(seed + 1).standard_normal((6, 2, 3))
+                          .astype(np.float32))
+            (m(y)[0] ** 2).sum().backward()
+            del y
+            gc.collect()
+        assert any(recurrent._FREE.values()), "freed graphs gave their buffers back"
+        m.zero_grad()
+        loss.backward()
+        for a, b in zip(first, [p.grad.data for p in m.parameters()]):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        recurrent.STEPWISE_ABOVE = threshold
