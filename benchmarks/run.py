@@ -266,6 +266,17 @@ def bench_kernels(quick: bool) -> list[dict]:
 # ----------------------------------------------------------------------------- report
 
 
+def table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A markdown section: text columns left-aligned, the rest right-aligned."""
+    print(f"## {title}\n")
+    print("| " + " | ".join(header) + " |")
+    text = {0} if header[1] != "cell" else {0, 1}
+    print("|" + "|".join("---" if i in text else "---:" for i in range(len(header))) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
@@ -278,38 +289,27 @@ def main(argv=None) -> int:
           f"{np.__version__}\n")
     if args.only in (None, "training"):
         peak = gemm_peak()
-        rows = bench_training(args.quick)
-        print("## Training step (embedding -> recurrent -> linear -> cross-entropy -> Adam)\n")
-        print("| case | cell | minigrad tok/s | torch tok/s | ratio mg/torch | GFLOP/s | % of GEMM "
-              "peak |")
-        print("|---|---|---:|---:|---:|---:|---:|")
-        for r in rows:
-            pct = 100 * r["gflops"] / peak
-            print(f"| {r['case']} | {r['cell']} | {r['mg_tok_s']:,.0f} | {r['torch_tok_s']:,.0f} "
-                  f"| **{r['ratio']:.2f}x** | {r['gflops']:.1f} | {pct:.0f}% |")
-        print(f"\nnumpy float32 GEMM peak (1024^3) in the same run: {peak:.1f} GFLOP/s\n")
+        table("Training step (embedding -> recurrent -> linear -> cross-entropy -> Adam)",
+              ["case", "cell", "minigrad tok/s", "torch tok/s", "ratio mg/torch", "GFLOP/s",
+               "% of GEMM peak"],
+              [[r["case"], r["cell"], f"{r['mg_tok_s']:,.0f}", f"{r['torch_tok_s']:,.0f}",
+                f"**{r['ratio']:.2f}x**", f"{r['gflops']:.1f}", f"{100 * r['gflops'] / peak:.0f}%"]
+               for r in bench_training(args.quick)])
+        print(f"numpy float32 GEMM peak (1024^3) in the same run: {peak:.1f} GFLOP/s\n")
     if args.only in (None, "overhead"):
-        print("## Per-op overhead on tiny tensors (2 elements)\n")
-        print("| op | minigrad us | torch us | torch time / minigrad time |")
-        print("|---|---:|---:|---:|")
-        for r in bench_overhead(args.quick):
-            print(f"| `{r['op']}` | {r['mg_us']:.1f} | {r['torch_us']:.1f} | "
-                  f"**{r['ratio']:.2f}x** |")
-        print()
+        table("Per-op overhead on tiny tensors (2 elements)",
+              ["op", "minigrad us", "torch us", "torch time / minigrad time"],
+              [[f"`{r['op']}`", f"{r['mg_us']:.1f}", f"{r['torch_us']:.1f}",
+                f"**{r['ratio']:.2f}x**"] for r in bench_overhead(args.quick)])
     if args.only in (None, "startup"):
         s = bench_startup()
-        print("## Import and first training step (fresh process)\n")
-        print("| Numba cache | import minigrad+nn (s) | import + first LSTM step (s) |")
-        print("|---|---:|---:|")
-        for k in ("cold", "warm"):
-            print(f"| {k} | {s[k][0]:.2f} | {s[k][1]:.2f} |")
-        print(f"\n(import torch alone in the same run: {s['torch_import']:.2f} s)\n")
+        table("Import and first training step (fresh process)",
+              ["Numba cache", "import minigrad+nn (s)", "import + first LSTM step (s)"],
+              [[k, f"{s[k][0]:.2f}", f"{s[k][1]:.2f}"] for k in ("cold", "warm")])
+        print(f"(import torch alone in the same run: {s['torch_import']:.2f} s)\n")
     if args.only in (None, "kernels"):
-        print("## Numba kernels vs their numpy references\n")
-        print("| kernel | speed-up |")
-        print("|---|---:|")
-        for r in bench_kernels(args.quick):
-            print(f"| {r['kernel']} | {r['speedup']:.1f}x |")
+        table("Numba kernels vs their numpy references", ["kernel", "speed-up"],
+              [[r["kernel"], f"{r['speedup']:.1f}x"] for r in bench_kernels(args.quick)])
     return 0
 
 

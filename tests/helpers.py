@@ -7,6 +7,20 @@ from conftest import torch
 import minigrad as mg
 
 
+class Cube(mg.Function):
+    """x^3, a user-style custom op for the tests."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * g
+
+
 def check_op(fn, arrays, atol=1e-5, rtol=1e-3):
     """gradcheck ``fn`` on float64 copies of ``arrays`` and check the engine's invariants:
     inputs not mutated, gradients the inputs' shapes, not aliasing data, graph freed."""

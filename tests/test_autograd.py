@@ -4,6 +4,7 @@ import weakref
 
 import numpy as np
 import pytest
+from helpers import Cube
 
 import minigrad as mg
 
@@ -143,17 +144,6 @@ def test_detect_anomaly_names_op_and_site():
 
 
 def test_custom_function():
-    class Cube(mg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * g
-
     x = mg.tensor([1.0, -2.0], dtype=np.float64, requires_grad=True)
     assert mg.gradcheck(lambda t: Cube.apply(t * 2), [x])
     assert Cube.apply(x).grad_fn.name == "Cube"

@@ -6,6 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import Cube
 from hypothesis import HealthCheck, given, settings
 
 import minigrad as mg
@@ -61,16 +62,6 @@ def test_random_programs_gradcheck(pi):
 
 
 def test_user_ops_join_the_program_pool():
-    class Cube(mg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            return 3 * ctx.saved_tensors[0] ** 2 * g
-
     register_op("cube", lambda x: Cube.apply(x))
     seen = []
 

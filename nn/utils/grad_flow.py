@@ -14,14 +14,13 @@ def gradient_norms_through_time(rnn, x: Tensor, loss_fn=None) -> np.ndarray:
     step's output, so the norms show how the signal from the end decays going back in time.
     Runs the composed step-by-step path so each step's state is its own tensor.
     """
+    from ..cells import GRUCell, LSTMCell, RNNCell
     from ..rnn import use_fused
 
-    cell_cls = {"LSTM": "LSTMCell", "GRU": "GRUCell"}.get(rnn.mode, "RNNCell")
+    cell_cls = {"LSTM": LSTMCell, "GRU": GRUCell}.get(rnn.mode, RNNCell)
     x = x if not rnn.batch_first else x.transpose(0, 1)
-    import nn as _nn
-
-    cell = getattr(_nn, cell_cls)(rnn.input_size, rnn.hidden_size, bias=rnn.bias)
-    if cell_cls == "RNNCell":
+    cell = cell_cls(rnn.input_size, rnn.hidden_size, bias=rnn.bias)
+    if cell_cls is RNNCell:
         cell.nonlinearity = rnn.nonlinearity
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         src = getattr(rnn, name + "_l0", None)
