@@ -4,7 +4,10 @@ Set the environment variable ``MINIGRAD_KERNELS=numpy`` (before importing minigr
 the whole library on the numpy references: the readable version for learners, and the
 oracle the tests compare every kernel with.  Kernels compile lazily on first use with
 ``cache=True``, so ``import minigrad`` does not pay for Numba.
-"""
-from ._jit import USE_NUMBA, use_numba
 
-__all__ = ["USE_NUMBA", "use_numba"]
+``jit`` and ``pick`` are public so code outside the engine (``nn``'s kernels) can pair its own
+kernels with references the same way.
+"""
+from ._jit import USE_NUMBA, jit, pick, use_numba
+
+__all__ = ["USE_NUMBA", "use_numba", "jit", "pick"]
