@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,6 +28,7 @@ class _State:
     grad_enabled = True
     anomaly = False
     record_sites = False  # set by anomaly mode and by localizing gradcheck
+    tracer: list | None = None  # trace_ops(): every Function.apply is appended here
     seq = 0  # creation counter of recorded nodes (forward order)
 
 
@@ -222,7 +223,32 @@ class Function:
             res = tuple(Tensor._make(o, ctx, i) for i, o in enumerate(outs))
         else:
             res = tuple(Tensor._make(o, None, 0) for o in outs)
+        if _state.tracer is not None:
+            _state.tracer.append(TracedOp(cls, args, kwargs, res))
         return res if multi else res[0]
+
+
+class TracedOp(NamedTuple):
+    """One ``Function.apply`` seen by :func:`trace_ops`: the op, its arguments as passed
+    (tensors positionally; non-tensor parameters as keywords in ``params``) and its outputs."""
+
+    fn: type
+    args: tuple
+    params: dict
+    outputs: tuple
+
+
+class trace_ops:
+    """``with trace_ops() as ops:`` records every op applied in this block (whatever the grad
+    mode) into the list ``ops`` of :class:`TracedOp`, in execution order (used by exporters)."""
+
+    def __enter__(self) -> list:
+        self._prev = _state.tracer
+        _state.tracer = []
+        return _state.tracer
+
+    def __exit__(self, *exc: object) -> None:
+        _state.tracer = self._prev
 
 
 def _tensor_cls():
