@@ -19,6 +19,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -56,6 +57,14 @@ def header() -> str:
             f"jax {version('jax')}, jaxlib {version('jaxlib')}.\n")
 
 
+def wait_quiet(load: float, limit: float = 3600.0) -> None:
+    """Sleep until the machine's 1-minute load average drops to ``load`` (or ``limit`` s)."""
+    t0 = time.time()
+    while os.getloadavg()[0] > load and time.time() - t0 < limit:
+        print(f"waiting for load <= {load} (now {os.getloadavg()[0]:.2f})", file=sys.stderr)
+        time.sleep(20)
+
+
 def run_profile(size: str, cell: str, quick: bool) -> str:
     """``--profile``: both views of minigrad's step."""
     import profile_step
@@ -77,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="profile minigrad's step: SIZE small|medium|large, CELL rnn|lstm|gru")
     ap.add_argument("--peers", default="torch,jax", help="comma-separated: torch, jax")
     ap.add_argument("--rounds", type=int, help="rounds per case (default 5; --quick 1)")
+    ap.add_argument("--wait-quiet", type=float, metavar="LOAD",
+                    help="first wait (up to an hour) until the 1-minute load average <= LOAD")
     args = ap.parse_args(argv)
+    if args.wait_quiet is not None:
+        wait_quiet(args.wait_quiet)
     if args.profile:
         size, cell = args.profile
         if size not in {**models.CASES, **models.QUICK_CASES} or cell not in models.CELLS:
@@ -106,13 +119,23 @@ def main(argv: list[str] | None = None) -> int:
             import profile_step
 
             if profile_step.perf_available():
-                eff = {}
+                eff, rows = {}, []
                 for cell in models.CELLS:
                     prof = profile_step.perf_step(cell, cases["large"], seconds=3.0)
                     share = profile_step.gemm_wall_share(prof)
-                    gemm_s = share * prof["step_s"]
-                    eff[cell] = models.step_flops(cell, *cases["large"]) / gemm_s / 1e9 / peak
+                    gflops = models.step_flops(cell, *cases["large"]) / (
+                        share * prof["step_s"]) / 1e9
+                    eff[cell] = gflops / peak
+                    rows.append([cell, f"{1e3 * prof['step_s']:.1f}", f"{100 * share:.0f}%",
+                                 f"{gflops:.0f}", f"**{100 * eff[cell]:.0f}%**"])
                 results["gemm_efficiency"] = eff
+                details.append(report.table(
+                    "Large: the step's GEMMs against numpy's GEMM peak (perf)",
+                    ["cell", "step ms (worker, under perf)", "share of the step in BLAS",
+                     "GEMM GFLOP/s", "% of peak"], rows)
+                    + "\nThe share is the main thread's samples inside OpenBLAS (computing or "
+                    "waiting for its helper thread); GEMM GFLOP/s = the step's GEMM FLOPs / "
+                    "(share x step time).\n")
     if "busy" in sections:
         from contention import busy_case
 
