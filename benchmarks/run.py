@@ -61,8 +61,11 @@ def wait_quiet(load: float, limit: float = 3600.0) -> None:
     """Sleep until the machine's 1-minute load average drops to ``load`` (or ``limit`` s)."""
     t0 = time.time()
     while os.getloadavg()[0] > load and time.time() - t0 < limit:
-        print(f"waiting for load <= {load} (now {os.getloadavg()[0]:.2f})", file=sys.stderr)
+        print(f"waiting for load <= {load} (now {os.getloadavg()[0]:.2f})", file=sys.stderr,
+              flush=True)
         time.sleep(20)
+    print(f"starting at load {os.getloadavg()[0]:.2f} after {time.time() - t0:.0f} s",
+          file=sys.stderr, flush=True)
 
 
 def run_profile(size: str, cell: str, quick: bool) -> str:
@@ -87,10 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="torch,jax", help="comma-separated: torch, jax")
     ap.add_argument("--rounds", type=int, help="rounds per case (default 5; --quick 1)")
     ap.add_argument("--wait-quiet", type=float, metavar="LOAD",
-                    help="first wait (up to an hour) until the 1-minute load average <= LOAD")
+                    help="first wait until the 1-minute load average <= LOAD")
+    ap.add_argument("--wait-limit", type=float, default=3600.0, metavar="SECONDS",
+                    help="wait at most this long for --wait-quiet (default an hour)")
     args = ap.parse_args(argv)
     if args.wait_quiet is not None:
-        wait_quiet(args.wait_quiet)
+        wait_quiet(args.wait_quiet, args.wait_limit)
     if args.profile:
         size, cell = args.profile
         if size not in {**models.CASES, **models.QUICK_CASES} or cell not in models.CELLS:
