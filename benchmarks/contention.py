@@ -13,6 +13,7 @@ import sys
 import time
 from statistics import median
 
+import machine
 import models
 from peers import ONE_BLAS_THREAD, InProcessPeer, WorkerPeer
 from timing import alternate, median_ratio, reps_for
@@ -43,17 +44,25 @@ def busy_case(case: tuple, cell: str, rounds: int, segment: float) -> dict:
     weights, data = models.initial_weights(cell, E, H, V), models.token_data(B, T, V)
     mg = InProcessPeer("minigrad")
     one = WorkerPeer("minigrad", "minigrad, BLAS 1 thread", env=ONE_BLAS_THREAD)
+    others = []
     try:
         mg.setup(cell, weights, data)
         one.setup(cell, weights, data)
         reps = reps_for(mg.round(3), segment)
+        machine.settle([one.proc.pid])
+
+        def quiet():
+            meter = machine.OthersMeter([one.proc.pid])
+            t = mg.round(reps)
+            others.append(meter.stop())
+            return t
 
         def busy(peer):
             with Spinner():
                 return peer.round(reps)
 
-        quiet_t, busy_t, one_t = alternate(
-            [lambda: mg.round(reps), lambda: busy(mg), lambda: busy(one)], rounds)
+        quiet_t, busy_t, one_t = alternate([quiet, lambda: busy(mg), lambda: busy(one)],
+                                           rounds)
     finally:
         one.close()
         mg.close()
@@ -61,4 +70,5 @@ def busy_case(case: tuple, cell: str, rounds: int, segment: float) -> dict:
     return {"quiet_tok_s": tokens / median(quiet_t), "busy_tok_s": tokens / median(busy_t),
             "busy_one_tok_s": tokens / median(one_t),
             "busy_vs_quiet": median_ratio(quiet_t, busy_t),
-            "busy_vs_one_thread": median_ratio(one_t, busy_t)}
+            "busy_vs_one_thread": median_ratio(one_t, busy_t),
+            "others_cpu_quiet": None if None in others else median(others)}

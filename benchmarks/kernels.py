@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+import machine
 import numpy as np
 from models import ROOT
 from timing import alternate, median_ratio
@@ -17,6 +18,7 @@ def bench_kernels(quick: bool) -> list[dict]:
     sys.path.insert(0, ROOT)
     rng = np.random.default_rng(0)
     rows = []
+    machine.settle()
 
     def pair(label, module, name, *args):
         try:

@@ -5,6 +5,7 @@ import sys
 import time
 from statistics import median
 
+import machine
 from models import ROOT
 from peers import installed
 from timing import alternate, median_ratio
@@ -35,6 +36,7 @@ def bench_overhead(quick: bool) -> list[dict]:
         ta, tb = (torch.tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0]))
         theirs = _ops(ta, tb)
     n, rounds = (200, 3) if quick else (2000, 7)
+    machine.settle()
 
     def loop(f):
         def segment():

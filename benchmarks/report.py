@@ -38,11 +38,11 @@ def training_table(res: dict, peak: float | None) -> str:
                      "-" if r["loss_rel_diff"] is None else f"{r['loss_rel_diff']:.0e}",
                      f"{r['gflops']:.1f}",
                      "-" if peak is None else f"{100 * r['gflops'] / peak:.0f}%",
-                     f"{r['load']:.1f}"])
+                     "-" if r["others_cpu"] is None else f"{r['others_cpu']:.2f}"])
     return table("Training step: tokens/s and minigrad's speed ratio to each peer",
                  ["size", "cell", "minigrad", "torch", "JAX 1 thread", "JAX 2 threads",
                   "vs torch", "vs JAX (best)", "JAX compile s", "loss0 rel. diff",
-                  "GFLOP/s", "% GEMM peak", "load"], rows, text_columns=2)
+                  "GFLOP/s", "% GEMM peak", "others' CPU"], rows, text_columns=2)
 
 
 def _cells(rows: list, key: str) -> tuple[str, bool | None]:
@@ -157,10 +157,12 @@ def busy_table(busy: dict) -> str:
     """Throughput quiet, busy, busy with BLAS on one thread."""
     return table("Busy machine: one CPU-bound process beside minigrad",
                  ["case", "quiet tok/s", "busy tok/s", "busy, BLAS 1 thread tok/s",
-                  "busy / quiet", "busy / (busy, BLAS 1 thread)"],
+                  "busy / quiet", "busy / (busy, BLAS 1 thread)", "others' CPU when quiet"],
                  [[k, f"{v['quiet_tok_s']:,.0f}", f"{v['busy_tok_s']:,.0f}",
                    f"{v['busy_one_tok_s']:,.0f}", f"**{x(v['busy_vs_quiet'])}**",
-                   f"**{x(v['busy_vs_one_thread'])}**"] for k, v in busy.items()])
+                   f"**{x(v['busy_vs_one_thread'])}**",
+                   "-" if v["others_cpu_quiet"] is None else f"{v['others_cpu_quiet']:.2f}"]
+                  for k, v in busy.items()])
 
 
 def startup_table(s: dict) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 
+import machine
 from models import ROOT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,9 +63,12 @@ def bench_startup(cells: tuple, case: str, quick: bool) -> dict:
     if not quick:
         for cell in cells:
             with tempfile.TemporaryDirectory() as cache:
+                machine.settle()
                 out["cold"][cell] = first_step(cell, case, cache)
+                machine.settle()
                 out["warm"][cell] = first_step(cell, case, cache)
     runs = 1 if quick else 5
+    machine.settle()
     mods = ("minigrad, nn",) if quick else ("minigrad, nn", "torch", "jax")
     out["import"] = {m: import_time(m, runs) for m in mods}
     return out

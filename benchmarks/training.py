@@ -12,9 +12,9 @@ JAX at its best on this machine.  minigrad and PyTorch run with their default th
 """
 from __future__ import annotations
 
-import os
 import statistics
 
+import machine
 import models
 import numpy as np
 from peers import InProcessPeer, WorkerPeer, installed
@@ -60,7 +60,8 @@ def bench_case(size: str, case: tuple, cell: str, peers: list, rounds: int,
                segment: float) -> dict:
     """One size and cell: losses, throughput of everyone, per-peer ratios."""
     B, T, E, H, V = case
-    load = os.getloadavg()[0]
+    pids = [p.proc.pid for p in peers if hasattr(p, "proc")]
+    machine.settle(pids)
     weights, data = models.initial_weights(cell, E, H, V), models.token_data(B, T, V)
     mg = InProcessPeer("minigrad")
     first = {"minigrad": mg.setup(cell, weights, data)}
@@ -78,10 +79,13 @@ def bench_case(size: str, case: tuple, cell: str, peers: list, rounds: int,
             disagree[p.label] = f"losses disagree: {got} vs minigrad {ref}"
     everyone = [mg] + ok
     reps = [reps_for(p.round(2), segment) for p in everyone]  # also one more warm-up
+    meter = machine.OthersMeter(pids)
     times = alternate([lambda p=p, n=n: p.round(n) for p, n in zip(everyone, reps)], rounds)
+    others = meter.stop()
     tokens = B * T
     t_mg = times[0]
-    out = {"size": size, "cell": cell, "case": case, "tok_s": {}, "ratio": {}, "load": load,
+    out = {"size": size, "cell": cell, "case": case, "tok_s": {}, "ratio": {},
+           "others_cpu": others,
            "first_call_s": {k: v["first_call_s"] for k, v in first.items()},
            "loss0": first["minigrad"]["losses"][0],
            "loss_rel_diff": max([abs(first[p.label]["losses"][0] / first["minigrad"]["losses"][0]

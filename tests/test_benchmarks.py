@@ -161,3 +161,14 @@ def test_perf_samples_are_grouped_by_the_native_code_they_ran():
                       "BLAS threads spinning / waiting", "Numba kernels (jitted code)",
                       "GEMM in SciPy's OpenBLAS (Numba np.dot)", "Python interpreter"]
     assert set(groups) <= set(profile_step.PERF_GROUPS)
+
+
+def test_cases_wait_for_a_quiet_machine_only_when_asked():
+    import time
+
+    import machine
+
+    assert machine.Quiet.max_cores is None  # run.py --wait-quiet sets it
+    t0 = time.perf_counter()
+    assert machine.settle() is None
+    assert time.perf_counter() - t0 < 0.5
