@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import Counter
 
+import machine
 import models
 from models import ROOT
 from peers import InProcessPeer, WorkerPeer
@@ -187,7 +188,9 @@ def perf_step(cell: str, case: tuple, seconds: float) -> dict | None:
                                     str(peer.proc.pid)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             time.sleep(0.5)  # perf attaches
+            meter = machine.OthersMeter([peer.proc.pid, rec.pid])
             step_s = peer.round(reps)
+            others_cpu = meter.stop()
             rec.send_signal(signal.SIGINT)
             rec.wait()
             text = subprocess.run(["perf", "script", "-i", data, "-F", "tid,ip,sym,dso"],
@@ -201,7 +204,7 @@ def perf_step(cell: str, case: tuple, seconds: float) -> dict | None:
         (mine if tid == main else others)[_group(frames)] += 1
         symbols[f"{frames[0][0] or '?'} ({os.path.basename(frames[0][1])})"] += 1
     n = max(1, sum(mine.values()))
-    return {"step_s": step_s, "samples": len(samples),
+    return {"step_s": step_s, "samples": len(samples), "others_cpu": others_cpu,
             "main": {g: mine[g] / n for g in PERF_GROUPS},
             "others": {g: others[g] / n for g in PERF_GROUPS},
             "top_symbols": [(s, c / n) for s, c in symbols.most_common(12)]}

@@ -38,11 +38,19 @@ def training_table(res: dict, peak: float | None) -> str:
                      "-" if r["loss_rel_diff"] is None else f"{r['loss_rel_diff']:.0e}",
                      f"{r['gflops']:.1f}",
                      "-" if peak is None else f"{100 * r['gflops'] / peak:.0f}%",
-                     "-" if r["others_cpu"] is None else f"{r['others_cpu']:.2f}"])
+                     others(r)])
     return table("Training step: tokens/s and minigrad's speed ratio to each peer",
                  ["size", "cell", "minigrad", "torch", "JAX 1 thread", "JAX 2 threads",
                   "vs torch", "vs JAX (best)", "JAX compile s", "loss0 rel. diff",
                   "GFLOP/s", "% GEMM peak", "others' CPU"], rows, text_columns=2)
+
+
+def others(r: dict) -> str:
+    """Cores other processes used during a measurement, and how many attempts it took."""
+    if r.get("others_cpu") is None:
+        return "-"
+    tries = r.get("attempts", 1)
+    return f"{r['others_cpu']:.2f}" + (f" ({tries} tries)" if tries > 1 else "")
 
 
 def _cells(rows: list, key: str) -> tuple[str, bool | None]:
@@ -157,11 +165,11 @@ def busy_table(busy: dict) -> str:
     """Throughput quiet, busy, busy with BLAS on one thread."""
     return table("Busy machine: one CPU-bound process beside minigrad",
                  ["case", "quiet tok/s", "busy tok/s", "busy, BLAS 1 thread tok/s",
-                  "busy / quiet", "busy / (busy, BLAS 1 thread)", "others' CPU when quiet"],
+                  "busy / quiet", "busy / (busy, BLAS 1 thread)", "others' CPU (quiet rounds)"],
                  [[k, f"{v['quiet_tok_s']:,.0f}", f"{v['busy_tok_s']:,.0f}",
                    f"{v['busy_one_tok_s']:,.0f}", f"**{x(v['busy_vs_quiet'])}**",
                    f"**{x(v['busy_vs_one_thread'])}**",
-                   "-" if v["others_cpu_quiet"] is None else f"{v['others_cpu_quiet']:.2f}"]
+                   others(v)]
                   for k, v in busy.items()])
 
 
@@ -205,7 +213,8 @@ def profile_report(size: str, cell: str, cp: dict, perf: dict | None, top: int =
     if perf:
         out.append(table(
             f"perf: where the step's time goes ({perf['samples']} samples, step "
-            f"{1e3 * perf['step_s']:.2f} ms in the worker)",
+            f"{1e3 * perf['step_s']:.2f} ms in the worker; other processes used "
+            f"{others(perf)} cores meanwhile)",
             ["group", "main thread (% of step)", "ms per step", "other threads (% of main's)"],
             [[g, f"{100 * perf['main'][g]:.1f}%", f"{1e3 * perf['main'][g] * perf['step_s']:.3f}",
               f"{100 * perf['others'][g]:.1f}%"]

@@ -63,8 +63,10 @@ def run_profile(size: str, cell: str, quick: bool) -> str:
     import profile_step
 
     case = {**models.CASES, **models.QUICK_CASES}[size]
+    machine.settle()
     cp = profile_step.cprofile_step(cell, case, steps=3 if quick else 20)
-    perf = None if quick else profile_step.perf_step(cell, case, seconds=3.0)
+    perf = None if quick else machine.retried(
+        lambda: profile_step.perf_step(cell, case, seconds=3.0))
     return report.profile_report(size, cell, cp, perf)
 
 
@@ -77,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--busy", action="store_true", help="the busy-machine section only")
     ap.add_argument("--profile", nargs=2, metavar=("SIZE", "CELL"),
                     help="profile minigrad's step: SIZE small|medium|large, CELL rnn|lstm|gru")
+    ap.add_argument("--sizes", nargs="+", choices=list(models.CASES),
+                    help="training and busy sizes to run (default all)")
+    ap.add_argument("--cells", nargs="+", choices=models.CELLS,
+                    help="training and busy cells to run (default all)")
     ap.add_argument("--peers", default="torch,jax", help="comma-separated: torch, jax")
     ap.add_argument("--rounds", type=int, help="rounds per case (default 5; --quick 1)")
     ap.add_argument("--wait-quiet", type=float, metavar="CORES",
@@ -96,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = ("busy",) if args.busy else tuple(args.only or SECTIONS)
     rounds = args.rounds or (1 if args.quick else 5)
     segment = 0.02 if args.quick else 0.3
-    cases = models.QUICK_CASES if args.quick else models.CASES
+    cases = models.QUICK_CASES if args.quick else {
+        k: v for k, v in models.CASES.items() if k in (args.sizes or models.CASES)}
+    cells = ("rnn",) if args.quick else tuple(args.cells or models.CELLS)
     peers = tuple(p for p in args.peers.split(",") if p)
     machine.settle()
     print(header(), flush=True)
@@ -107,31 +115,31 @@ def main(argv: list[str] | None = None) -> int:
 
         machine.settle()
         peaks = [gemm_peak()]
-        cells = ("rnn",) if args.quick else models.CELLS
         results["training"] = bench_training(cases, cells, peers, rounds, segment, args.quick)
         if "large" in cases:
             import profile_step
 
             if profile_step.perf_available():
                 eff, rows, gflops = {}, [], {}
-                for cell in models.CELLS:
+                for cell in cells:
                     machine.settle()
                     peaks.append(gemm_peak())
-                    prof = profile_step.perf_step(cell, cases["large"], seconds=3.0)
+                    prof = machine.retried(lambda c=cell: profile_step.perf_step(
+                        c, cases["large"], seconds=3.0))
                     share = profile_step.gemm_wall_share(prof)
                     gflops[cell] = models.step_flops(cell, *cases["large"]) / (
                         share * prof["step_s"]) / 1e9
                     rows.append([cell, f"{1e3 * prof['step_s']:.1f}", f"{100 * share:.0f}%",
-                                 f"{gflops[cell]:.0f}"])
+                                 f"{gflops[cell]:.0f}", report.others(prof)])
                 peak = max(peaks)
-                for cell, row in zip(models.CELLS, rows):
+                for cell, row in zip(cells, rows):
                     eff[cell] = gflops[cell] / peak
                     row.append(f"**{100 * eff[cell]:.0f}%**")
                 results["gemm_efficiency"] = eff
                 details.append(report.table(
                     "Large: the step's GEMMs against numpy's GEMM peak (perf)",
                     ["cell", "step ms (worker, under perf)", "share of the step in BLAS",
-                     "GEMM GFLOP/s", "% of peak"], rows)
+                     "GEMM GFLOP/s", "others' CPU", "% of peak"], rows)
                     + "\nThe share is the main thread's samples inside OpenBLAS (computing or "
                     "waiting for its helper thread); GEMM GFLOP/s = the step's GEMM FLOPs / "
                     "(share x step time).\n")
@@ -143,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     if "busy" in sections:
         from contention import busy_case
 
-        todo = [("tiny", "rnn")] if args.quick else BUSY_CASES
-        results["busy"] = {f"{s} {c}": busy_case(cases[s], c, rounds, segment)
-                           for s, c in todo}
+        todo = [("tiny", "rnn")] if args.quick else [
+            (s, c) for s, c in BUSY_CASES if s in cases and c in cells]
+        results["busy"] = {f"{s} {c}": machine.retried(
+            lambda s=s, c=c: busy_case(cases[s], c, rounds, segment)) for s, c in todo}
         details.append(report.busy_table(results["busy"]))
     if "startup" in sections:
         from startup import bench_startup
