@@ -28,12 +28,13 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import machine
 import models
 from models import ROOT
 from peers import InProcessPeer, WorkerPeer
-from timing import reps_for
+from timing import median_step_time, reps_for
 
 PERF_GROUPS = (
     "GEMM in numpy's OpenBLAS", "GEMM in SciPy's OpenBLAS (Numba np.dot)",
@@ -80,31 +81,46 @@ def _short(filename: str) -> str:
     return os.path.basename(filename) if path.startswith("..") else path
 
 
-def cprofile_step(cell: str, case: tuple, steps: int) -> dict:
-    """Profile ``steps`` steps in this process; top entries and time per area, per step."""
-    B, T, E, H, V = case
-    peer = InProcessPeer("minigrad")
-    peer.setup(cell, models.initial_weights(cell, E, H, V), models.token_data(B, T, V))
-    plain = peer.round(steps)
+def cprofile_calls(fn: Callable[[], object], calls: int) -> dict:
+    """Profile ``calls`` calls of ``fn``; its top entries and time per area, per call."""
+    plain = median_step_time(fn, calls)
     prof = cProfile.Profile()
     prof.enable()
-    for _ in range(steps):
-        peer.step()
+    for _ in range(calls):
+        fn()
     prof.disable()
     jitted = _jitted_code_keys()
     stats = pstats.Stats(prof).stats  # {(file, line, name): (cc, nc, tottime, cumtime, ...)}
     rows, areas = [], Counter()
     for key, (_, ncalls, tottime, cumtime, _) in stats.items():
         area = "Numba kernels (jitted)" if key in jitted else _area(key[0])
-        areas[area] += tottime / steps
+        areas[area] += tottime / calls
         rows.append({"where": f"{_short(key[0])}{':' + str(key[1]) if key[1] else ''}"
                               f"({key[2]})",
-                     "area": area, "calls": ncalls / steps, "tottime": tottime / steps,
-                     "cumtime": cumtime / steps})
+                     "area": area, "calls": ncalls / calls, "tottime": tottime / calls,
+                     "cumtime": cumtime / calls})
     rows.sort(key=lambda r: -r["tottime"])
-    peer.close()
     return {"step_s": plain, "profiled_step_s": sum(areas.values()), "top": rows,
             "areas": areas.most_common()}
+
+
+def cprofile_step(cell: str, case: tuple, steps: int) -> dict:
+    """Profile ``steps`` training steps in this process (see ``cprofile_calls``)."""
+    B, T, E, H, V = case
+    peer = InProcessPeer("minigrad")
+    peer.setup(cell, models.initial_weights(cell, E, H, V), models.token_data(B, T, V))
+    try:
+        return cprofile_calls(peer.step, steps)
+    finally:
+        peer.close()
+
+
+def cprofile_tiny_add(calls: int) -> dict:
+    """Profile ``a + b`` on two 2-element tensors that require grad (the tiny-op row)."""
+    import minigrad as mg
+
+    a, b = (mg.tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0]))
+    return cprofile_calls(lambda: a + b, calls)
 
 
 def perf_available() -> bool:

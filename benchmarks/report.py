@@ -183,6 +183,17 @@ def startup_table(s: dict) -> str:
         out += table("Fresh process: import and the first medium training step",
                      ["cell", "Numba cache", "import minigrad, nn (s)", "first step (s)",
                       "total (s)"], rows, text_columns=2) + "\n"
+        cells = list(s["cold"])
+        names = sorted({k for c in cells for k in s["cold"][c].get("kernels", {})},
+                       key=lambda k: -max(s["cold"][c].get("kernels", {}).get(k, [0, 0])[1]
+                                          for c in cells))
+        out += table("Cold cache: Numba compilation per kernel in the first step (s, and "
+                     "specialisations)", ["kernel", *cells],
+                     [[f"`{k}`", *(f"{s['cold'][c]['kernels'][k][1]:.2f} "
+                                   f"({s['cold'][c]['kernels'][k][0]})"
+                                   if k in s["cold"][c].get("kernels", {}) else "-"
+                                   for c in cells)] for k in names]) + (
+            "\nA kernel that calls another includes the callee's compilation in its time.\n\n")
     out += table("Import time, fresh process (median)", ["import", "seconds"],
                  [[f"`import {m}`", "not installed" if t is None else f"{t:.2f}"]
                   for m, t in s["import"].items()])
@@ -205,11 +216,14 @@ def kernels_table(rows: list) -> str:
                    else f"not measured ({r['error']})"] for r in rows])
 
 
-def profile_report(size: str, cell: str, cp: dict, perf: dict | None, top: int = 15) -> str:
+def profile_report(title: str, cp: dict, perf: dict | None, top: int = 15,
+                   unit: str = "step") -> str:
     """The cProfile and perf views of one step (see profile_step.py)."""
-    out = [f"## Profile: {size} {cell}", "",
-           f"Step {1e3 * cp['step_s']:.2f} ms unprofiled, {1e3 * cp['profiled_step_s']:.2f} ms "
-           "under cProfile.", ""]
+    ms = 1e3 if unit == "step" else 1e6
+    ms_name = "ms" if unit == "step" else "µs"
+    out = [f"## Profile: {title}", "",
+           f"One {unit}: {ms * cp['step_s']:.2f} {ms_name} unprofiled (median), "
+           f"{ms * cp['profiled_step_s']:.2f} {ms_name} under cProfile.", ""]
     if perf:
         out.append(table(
             f"perf: where the step's time goes ({perf['samples']} samples, step "
@@ -224,13 +238,13 @@ def profile_report(size: str, cell: str, cp: dict, perf: dict | None, top: int =
                          [[f"`{s}`", f"{100 * c:.1f}%"] for s, c in perf["top_symbols"]]))
     else:
         out.append("(perf not available: no native breakdown)\n")
-    out.append(table("cProfile: time of its own (tottime) per source area, per step",
-                     ["area", "ms per step", "share"],
-                     [[a, f"{1e3 * t:.3f}", f"{100 * t / cp['profiled_step_s']:.0f}%"]
+    out.append(table(f"cProfile: time of its own (tottime) per source area, per {unit}",
+                     ["area", f"{ms_name} per {unit}", "share"],
+                     [[a, f"{ms * t:.3f}", f"{100 * t / cp['profiled_step_s']:.0f}%"]
                       for a, t in cp["areas"][:12]]))
-    out.append(table(f"cProfile: top {top} functions by tottime, per step",
-                     ["function", "area", "calls", "tottime ms", "cumtime ms"],
+    out.append(table(f"cProfile: top {top} functions by tottime, per {unit}",
+                     ["function", "area", "calls", f"tottime {ms_name}", f"cumtime {ms_name}"],
                      [[f"`{r['where']}`", r["area"], f"{r['calls']:.0f}",
-                       f"{1e3 * r['tottime']:.3f}", f"{1e3 * r['cumtime']:.3f}"]
+                       f"{ms * r['tottime']:.3f}", f"{ms * r['cumtime']:.3f}"]
                       for r in cp["top"][:top]], text_columns=2))
     return "\n".join(out)

@@ -4,6 +4,8 @@
     python benchmarks/run.py --only training    # sections: training busy startup overhead kernels
     python benchmarks/run.py --busy             # the contended-machine section alone
     python benchmarks/run.py --profile medium lstm   # where minigrad's step time goes
+    python benchmarks/run.py --profile medium lstm --busy   # ... beside a busy process
+    python benchmarks/run.py --profile op add   # where a tiny op's time goes
     python benchmarks/run.py --quick            # a smoke run of every section (the test's)
 
 Ratios are measured in one run with the frameworks alternating round by round, and each is
@@ -21,7 +23,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # this checkout's minigrad and nn first
 
 import machine  # noqa: E402
 import models  # noqa: E402
@@ -58,16 +60,28 @@ def header() -> str:
             f"jax {version('jax')}, jaxlib {version('jaxlib')}.\n")
 
 
-def run_profile(size: str, cell: str, quick: bool) -> str:
-    """``--profile``: both views of minigrad's step."""
+def run_profile(size: str, cell: str, quick: bool, busy: bool) -> str:
+    """``--profile``: both views of minigrad's step (perf beside a spinner with ``--busy``)."""
     import profile_step
 
+    if size == "op":
+        return report.profile_report("`a + b` on 2-element tensors (forward only)",
+                                     profile_step.cprofile_tiny_add(2000 if quick else 50000),
+                                     None, unit="call")
     case = {**models.CASES, **models.QUICK_CASES}[size]
     machine.settle()
     cp = profile_step.cprofile_step(cell, case, steps=3 if quick else 20)
-    perf = None if quick else machine.retried(
-        lambda: profile_step.perf_step(cell, case, seconds=3.0))
-    return report.profile_report(size, cell, cp, perf)
+    if quick:
+        perf = None
+    elif busy:
+        from contention import Spinner
+
+        with Spinner():
+            perf = profile_step.perf_step(cell, case, seconds=3.0)
+    else:
+        perf = machine.retried(lambda: profile_step.perf_step(cell, case, seconds=3.0))
+    title = f"{size} {cell}" + (" (perf beside one busy process)" if busy else "")
+    return report.profile_report(title, cp, perf)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="sections to run")
     ap.add_argument("--busy", action="store_true", help="the busy-machine section only")
     ap.add_argument("--profile", nargs=2, metavar=("SIZE", "CELL"),
-                    help="profile minigrad's step: SIZE small|medium|large, CELL rnn|lstm|gru")
+                    help="profile minigrad's step: SIZE small|medium|large, CELL rnn|lstm|gru "
+                         "(with --busy: beside a busy process); 'op add': the tiny op")
     ap.add_argument("--sizes", nargs="+", choices=list(models.CASES),
                     help="training and busy sizes to run (default all)")
     ap.add_argument("--cells", nargs="+", choices=models.CELLS,
@@ -94,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     machine.Quiet.max_cores, machine.Quiet.limit = args.wait_quiet, args.wait_limit
     if args.profile:
         size, cell = args.profile
-        if size not in {**models.CASES, **models.QUICK_CASES} or cell not in models.CELLS:
+        if size != "op" and (size not in {**models.CASES, **models.QUICK_CASES}
+                             or cell not in models.CELLS):
             ap.error(f"--profile SIZE CELL: SIZE in {list(models.CASES)}, CELL in "
-                     f"{list(models.CELLS)}")
-        print(run_profile(size, cell, args.quick))
+                     f"{list(models.CELLS)}; or --profile op add")
+        print(run_profile(size, cell, args.quick, args.busy))
         return 0
     sections = ("busy",) if args.busy else tuple(args.only or SECTIONS)
     rounds = args.rounds or (1 if args.quick else 5)

@@ -3,6 +3,7 @@ empty Numba cache (``NUMBA_CACHE_DIR`` pointing to a new temporary directory: a 
 and again with the cache that run filled (every later run)."""
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -28,20 +29,41 @@ t2 = time.perf_counter()
 step()
 t3 = time.perf_counter()
 print("RESULT", t1 - t0, t3 - t2, file=sys.stderr)
+import gc, json
+from numba.core.dispatcher import Dispatcher
+kernels = {{}}
+for d in gc.get_objects():
+    if isinstance(d, Dispatcher):
+        secs = 0.0
+        for sig in d.signatures:
+            try:
+                secs += (d.get_metadata(sig) or {{}}).get("timers", {{}}).get("compiler_lock", 0.0)
+            except Exception:
+                pass
+        mod = d.py_func.__module__
+        name = mod + "." + d.py_func.__name__ if mod.startswith(("minigrad", "nn")) else (
+            "numba's own functions compiled on the way (" + mod.split(".")[-1] + "...)")
+        if d.signatures:
+            n, t = kernels.get(name, [0, 0.0])
+            kernels[name] = [n + len(d.signatures), t + secs]
+print("KERNELS", json.dumps(kernels), file=sys.stderr)
 """
 IMPORT = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
 
 def first_step(cell: str, case: str, cache: str) -> dict:
-    """Import time, first-step time and anything the process printed (compile messages)."""
+    """Import time, first-step time, anything the process printed (compile messages), and per
+    Numba dispatcher: specialisations compiled or loaded, seconds spent compiling them
+    (Numba's own timer; a kernel that calls another includes the callee's compilation)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": ROOT}
     res = subprocess.run([sys.executable, "-c", FIRST_STEP.format(here=HERE, case=case,
                                                                   cell=cell)],
                          capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     lines = (res.stdout + res.stderr).splitlines()
     imp, step = map(float, next(ln for ln in lines if ln.startswith("RESULT")).split()[1:])
-    said = [ln for ln in lines if ln.strip() and not ln.startswith("RESULT")]
-    return {"import_s": imp, "first_step_s": step, "printed": said}
+    kernels = json.loads(next(ln for ln in lines if ln.startswith("KERNELS")).split(None, 1)[1])
+    said = [ln for ln in lines if ln.strip() and not ln.startswith(("RESULT", "KERNELS"))]
+    return {"import_s": imp, "first_step_s": step, "printed": said, "kernels": kernels}
 
 
 def import_time(module: str, runs: int) -> float | None:
