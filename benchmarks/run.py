@@ -211,7 +211,8 @@ def bench_startup() -> dict:
 
 
 def bench_kernels(quick: bool) -> list[dict]:
-    from minigrad.kernels import activations, adam, cross_entropy, recurrent, scatter, softmax
+    from minigrad.kernels import activations, adam, scatter, softmax
+    from nn.kernels import cross_entropy, recurrent
 
     rng = np.random.default_rng(0)
     rows = []
@@ -231,11 +232,11 @@ def bench_kernels(quick: bool) -> list[dict]:
     # SIMD ufuncs run above.  Both sizes are listed; "large" shows the dispatch costs nothing.
     for size, (n, c) in (("small 16x32", (16, 32)), ("large 2240x1000", (64 * 35, 1000))):
         x = rng.standard_normal((n, c)).astype(np.float32)
-        pair(f"log_softmax rows, {size}", softmax.log_softmax_rows, x)
-        pair(f"log_softmax backward, {size}", softmax.log_softmax_rows_backward,
-             softmax.log_softmax_rows_ref(x), x)
-        pair(f"softmax rows, {size}", softmax.softmax_rows, x)
-        pair(f"logsumexp rows, {size}", softmax.logsumexp_rows, x)
+        pair(f"log_softmax rows, {size}", softmax.log_softmax, x, 1)
+        pair(f"log_softmax backward, {size}", softmax.log_softmax_backward,
+             softmax.log_softmax_ref(x, 1), x, 1)
+        pair(f"softmax rows, {size}", softmax.softmax, x, 1)
+        pair(f"logsumexp rows, {size}", softmax.logsumexp, x, (1,), False)
         pair(f"fused cross-entropy fwd+bwd, {size}", cross_entropy.cross_entropy_rows, x,
              rng.integers(0, c, n), -100, 0.0)
     for size, n in (("32K", 1 << 15), ("1M", 1 << 20)):

@@ -45,7 +45,7 @@ class Captioner(nn.Module):
         tok, out = np.full(len(img), BOS), []
         for _ in range(max_len):
             o, h = self.dec(self.emb(tok[:, None]), h)
-            tok = self.out(o[:, 0]).data.argmax(-1)
+            tok = self.out(o[:, 0]).detach().numpy().argmax(-1)
             out.append(tok)
         words = []
         for row in np.stack(out, 1):

@@ -63,7 +63,7 @@ def sample(prefix, n, temperature):
     logits, state = model(np.array([[stoi[c] for c in prefix]]))
     out, rs = list(prefix), np.random.default_rng(args.seed)
     for _ in range(n):
-        p = (logits[0, -1] * (1 / temperature)).softmax(-1).data.astype(np.float64)
+        p = (logits[0, -1] * (1 / temperature)).softmax(-1).detach().numpy().astype(np.float64)
         c = rs.choice(V, p=p / p.sum())
         out.append(chars[c])
         logits, state = model(np.array([[c]]), state)

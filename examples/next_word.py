@@ -81,7 +81,7 @@ for learned in (False, True):
     print(f"{name:8s} validation perplexity {results[name]:.1f}, "
           f"{1e3 * seconds[name] / steps:.1f} ms per training step")
 
-E = model.emb.weight.data
+E = model.emb.weight.detach().numpy()
 E = E / np.linalg.norm(E, axis=1, keepdims=True)
 for w in ["million", "monday", "he", "was", "stock", "bank"]:
     if w in vocab.stoi:

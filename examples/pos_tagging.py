@@ -58,7 +58,7 @@ def run(bidirectional, train, test):
             opt.step()
     w, shape, y, lengths = encode(test)
     with mg.no_grad():
-        pred = model(w, shape, lengths).data.argmax(-1)
+        pred = model(w, shape, lengths).detach().numpy().argmax(-1)
     real = y != -100
     return int((pred[real] == y[real]).sum()), int(real.sum()), pred
 

@@ -53,7 +53,7 @@ for _ in progress(range(steps), "many-to-many RNN"):
     loss.backward()
     opt.step()
 with mg.no_grad():
-    pred = head(rnn(emb(test[0]), lengths=test[1])[0]).data.argmax(-1)
+    pred = head(rnn(emb(test[0]), lengths=test[1])[0]).detach().numpy().argmax(-1)
 rnn_acc = token_acc([p[:L].tolist() for p, L in zip(pred, test[1])], test[2], test[1])
 
 

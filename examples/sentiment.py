@@ -58,7 +58,7 @@ def train_eval(layers, train_idx, test_idx):
             opt.step()
         model.eval()
         with mg.no_grad():
-            curve.append((model(x_test, len_test).data > 0) == labels[test_idx])
+            curve.append((model(x_test, len_test).detach().numpy() > 0) == labels[test_idx])
     return model, vocab, np.array(curve)  # (epochs, test sentences) right/wrong
 
 

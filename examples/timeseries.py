@@ -33,7 +33,7 @@ for _ in progress(range(30 if args.quick else 300), "epochs"):
         loss.backward()
         opt.step()
 with mg.no_grad():
-    pred = predict(X[split:]).data * sd + mu
+    pred = predict(X[split:]).detach().numpy() * sd + mu
 truth = series[W + split:]
 test_mse = float(((pred - truth) ** 2).mean())
 baseline_mse = float(((series[W + split - 1:-1] - truth) ** 2).mean())

@@ -24,8 +24,8 @@ def make(kind):
     if kind == "LSTM, forget bias 3":
         lstm = nn.LSTM(8, 32).double()
         with mg.no_grad():
-            lstm.bias_ih_l0.data[32:64] = 3.0  # gates are ordered i, f, g, o
-            lstm.bias_hh_l0.data[32:64] = 0.0
+            lstm.bias_ih_l0.detach().numpy()[32:64] = 3.0  # gates are ordered i, f, g, o
+            lstm.bias_hh_l0.detach().numpy()[32:64] = 0.0
         return lstm
     return getattr(nn, kind)(8, 32).double()
 
@@ -45,11 +45,11 @@ for k, r in ratios.items():
 mg.manual_seed(args.seed)
 big = nn.RNN(8, 32).double()
 with mg.no_grad():
-    big.weight_hh_l0.data *= 6.0
+    big.weight_hh_l0 *= 6.0
 out, _ = big(x * 3.0)
 out.pow(2).sum().backward()
 before = nn.utils.clip_grad_norm_(big.parameters(), max_norm=1.0).item()
-after = float(np.sqrt(sum((p.grad.data ** 2).sum() for p in big.parameters())))
+after = float(np.sqrt(sum((p.grad.detach().numpy() ** 2).sum() for p in big.parameters())))
 print(f"exploding RNN: gradient norm {before:.3g} -> {after:.3g} after clip_grad_norm_(1.0)")
 
 fig, ax = figure()

@@ -44,12 +44,12 @@ for _ in progress(range(steps), "training MLP and RNN"):
 with mg.no_grad():
     bits, running, lengths = sample(2000, TRAIN_MAX + 1, MAXLEN)
     target = running[np.arange(2000), lengths - 1]
-    mlp_acc = float(((mlp(mg.tensor(bits))[:, 0].data > 0) == target).mean())
+    mlp_acc = float(((mlp(mg.tensor(bits))[:, 0].detach().numpy() > 0) == target).mean())
     out, _ = rnn(mg.tensor(bits[..., None]), lengths=lengths)
-    step_pred = head(out)[..., 0].data > 0
+    step_pred = head(out)[..., 0].detach().numpy() > 0
     rnn_acc = float((step_pred[np.arange(2000), lengths - 1] == target).mean())
     per_len = [(L, float((step_pred[lengths == L, L - 1] == target[lengths == L]).mean()),
-                float(((mlp(mg.tensor(bits[lengths == L]))[:, 0].data > 0)
+                float(((mlp(mg.tensor(bits[lengths == L]))[:, 0].detach().numpy() > 0)
                        == target[lengths == L]).mean()))
                for L in range(TRAIN_MAX + 1, MAXLEN + 1)]
 print(f"held-out lengths {TRAIN_MAX + 1}-{MAXLEN}: MLP {mlp_acc:.3f}, RNN {rnn_acc:.3f}")

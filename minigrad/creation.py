@@ -7,7 +7,7 @@ import numpy as np
 
 from .dtypes import get_default_dtype
 from .random import _rng
-from .tensor import Tensor, _shape_arg
+from .tensor import Tensor, _shape_arg, as_array
 
 
 def _float(dtype) -> np.dtype:
@@ -16,9 +16,8 @@ def _float(dtype) -> np.dtype:
 
 def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor (always a copy of ``data``); Python floats become the default dtype."""
-    if isinstance(data, np.ndarray) and dtype is None:
-        data = data.copy()
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    arr = data.copy() if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
+    return Tensor(arr, requires_grad=requires_grad)
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import grad as _grad
-from .autograd import no_grad
+from .capture import grad as _grad
+from .modes import no_grad
 from .tensor import Tensor
 
 
@@ -49,7 +49,7 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
 
     def loss_value() -> float:
         with no_grad():
-            return float(sum((o.data * w).sum() for o, w in zip(_outputs(fn, inputs), weights)))
+            return float(sum((o._data * w).sum() for o, w in zip(_outputs(fn, inputs), weights)))
 
     live = [o for o in outs if o.requires_grad]
     if not live:
@@ -58,10 +58,10 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         gs = _grad(live, [inputs[i] for i in targets],
                    [Tensor(w) for o, w in zip(outs, weights) if o.requires_grad],
                    allow_unused=True)
-        analytic = [np.zeros(inputs[i].shape) if g is None else g.data for i, g in
+        analytic = [np.zeros(inputs[i].shape) if g is None else g._data for i, g in
                     zip(targets, gs)]
     for i, a in zip(targets, analytic):
-        x = inputs[i].data  # perturbed in place (whatever its strides), restored after
+        x = inputs[i]._data  # perturbed in place (whatever its strides), restored after
         numeric = np.zeros(x.shape)
         for k in np.ndindex(x.shape):
             orig = x[k]

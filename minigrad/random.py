@@ -15,3 +15,10 @@ def manual_seed(seed: int) -> None:
 
 def _rng() -> np.random.Generator:
     return _Gen.rng
+
+
+def numpy_generator(generator=None) -> np.random.Generator:
+    """The numpy Generator behind ``generator`` (or behind the default one)."""
+    if generator is None:
+        return _Gen.rng
+    return getattr(generator, "numpy_generator", generator)

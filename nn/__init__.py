@@ -5,12 +5,12 @@ from .cells import GRUCell, LSTMCell, RNNCell
 from .layers import Dropout, Embedding, LayerNorm, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Identity, Module, ModuleDict, ModuleList, Parameter, Sequential
-from .rnn import GRU, LSTM, RNN, RNNBase, use_fused
+from .rnn import GRU, LSTM, RNN, RNNBase
 from .seq2seq import Seq2Seq, sequence_loss
 
 __all__ = ["functional", "utils", "Module", "Parameter", "Sequential", "ModuleList",
            "ModuleDict", "Identity", "Linear", "Embedding", "Dropout", "LayerNorm", "Tanh",
            "Sigmoid", "ReLU", "Softmax", "LogSoftmax", "RNN", "LSTM", "GRU", "RNNBase",
            "RNNCell", "LSTMCell", "GRUCell", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "use_fused", "MultiheadAttention",
+           "BCEWithLogitsLoss", "MSELoss", "MultiheadAttention",
            "AdditiveAttention", "DotAttention", "Seq2Seq", "sequence_loss"]

@@ -25,7 +25,7 @@ def masked_softmax(scores: Tensor, mask) -> Tensor:
     masked entries get exactly 0.  A row with no kept entry raises ValueError."""
     if mask is None:
         return scores.softmax(-1)
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"mask must be bool (True = valid key), got {m.dtype}")
     if m.ndim == scores.ndim - 1:  # (B, S) for (B, L, S) scores
@@ -143,7 +143,7 @@ class MultiheadAttention(Module):
 
     @staticmethod
     def _add_mask(scores: Tensor, mask, name: str) -> Tensor:
-        m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        m = np.asarray(mask)
         if m.dtype == np.bool_:
             return scores.masked_fill(mg.tensor(np.broadcast_to(m, scores.shape)), -np.inf)
         if m.dtype.kind != "f":
@@ -172,7 +172,7 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             attn_mask = ~np.tril(np.ones((L, S), bool))
         if attn_mask is not None:
-            m = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask)
+            m = np.asarray(attn_mask)
             if m.ndim == 3:
                 m = m.reshape(B, self.num_heads, L, S)
             elif m.shape != (L, S):

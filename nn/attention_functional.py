@@ -29,7 +29,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             raise ValueError("give either attn_mask or is_causal, not both")
         attn_mask = np.tril(np.ones((L, S), bool))
     if attn_mask is not None:
-        m = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        m = np.asarray(attn_mask)
         if m.dtype == np.bool_:
             scores = scores.masked_fill(mg.tensor(~m), -np.inf)
         else:

@@ -16,6 +16,7 @@ import math
 import minigrad as mg
 from minigrad import Tensor
 
+from .kernels.recurrent import GATES, Mode
 from .module import Module, uniform_
 
 
@@ -46,11 +47,10 @@ def gru_step(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     return (1.0 - z) * n + z * h
 
 
-GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 class _CellBase(Module):
-    mode = "RNN_TANH"
+    mode = Mode.RNN_TANH
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
@@ -86,7 +86,7 @@ class RNNCell(_CellBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias)
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # 1 gate either way
+        self.mode = Mode.RNN_TANH if nonlinearity == "tanh" else Mode.RNN_RELU
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -99,7 +99,7 @@ class RNNCell(_CellBase):
 class LSTMCell(_CellBase):
     """(h', c') from input x and state (h, c); gates i, f, g, o."""
 
-    mode = "LSTM"
+    mode = Mode.LSTM
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None):
         h0 = None if hx is None else hx[0]
@@ -113,7 +113,7 @@ class LSTMCell(_CellBase):
 class GRUCell(_CellBase):
     """h' from input x and state h; gates r, z, n."""
 
-    mode = "GRU"
+    mode = Mode.GRU
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, batched = self._prep(x, hx)

@@ -5,10 +5,10 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Function, Tensor
-from minigrad.ops.indexing import scatter_rows
-from minigrad.ops.unary import sigmoid_np
+from minigrad.ops.unary import sigmoid
 
 from .attention_functional import scaled_dot_product_attention  # noqa: F401
+from .kernels.cross_entropy import cross_entropy_rows
 
 
 def _t(x) -> Tensor:
@@ -16,7 +16,7 @@ def _t(x) -> Tensor:
 
 
 def _ints(x, what: str) -> np.ndarray:
-    a = np.asarray(x.data if isinstance(x, Tensor) else x)
+    a = np.asarray(x)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{what} must be an integer tensor, got {a.dtype}")
     return a
@@ -32,32 +32,27 @@ def one_hot(indices, num_classes: int = -1) -> Tensor:
     return Tensor(np.eye(n, dtype=np.int64)[idx])
 
 
-class EmbeddingFn(Function):
-    """y = W[idx];  dW = scatter-add of g into the rows idx (the padding row gets none)."""
-
-    @staticmethod
-    def forward(ctx, weight, idx, padding_idx):
-        ctx.save_for_backward(weight.shape, idx, padding_idx)
-        return weight[idx]
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, idx, padding_idx = ctx.saved_tensors
-        flat = idx.reshape(-1)
-        rows = g.reshape(flat.size, shape[1])
-        if padding_idx is not None:
-            rows = np.where((flat == padding_idx)[:, None], 0, rows)
-        return scatter_rows(shape, g.dtype, 0, flat, rows), None, None
-
-
-def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm=None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Tensor:
+    """y = W[idx]: the rows of ``weight`` (V, D) at the integer indices, shape idx.shape + (D,).
+    dW is the scatter-add of the gradient rows into the rows read; the ``padding_idx`` row
+    gets none."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported")
     idx = _ints(input, "embedding: input")
     n = weight.shape[0]
     if idx.size and (idx.max() >= n or idx.min() < 0):
         bad = idx.max() if idx.max() >= n else idx.min()
         raise IndexError(f"embedding: index {bad} is out of range for a table of "
                          f"{n} embeddings (valid: 0..{n - 1})")
-    return EmbeddingFn.apply(weight, idx, padding_idx)
+    rows = weight[idx.reshape(-1)]
+    if padding_idx is not None:  # same values; no gradient reaches the padding row
+        pad = (idx.reshape(-1) == padding_idx % n)[:, None]
+        if pad.any():
+            rows = mg.where(pad, rows.detach(), rows)
+    return rows.reshape(*idx.shape, weight.shape[1])
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -68,9 +63,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1:
         return x * 0.0
-    from minigrad.random import _rng
-
-    keep = (_rng().random(x.shape) >= p).astype(x.dtype) / (1 - p)
+    keep = (mg.rand(*x.shape, dtype=np.float64).numpy() >= p).astype(x.dtype) / (1 - p)
     return x * keep
 
 
@@ -137,19 +130,26 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean") -
 
 class CrossEntropyRows(Function):
     """Fused softmax + cross-entropy per row of (N, C) logits (the kernel in
-    ``minigrad.kernels.cross_entropy``); dloss_n/dx_n = softmax(x_n) - smoothed onehot."""
+    ``nn.kernels.cross_entropy``);  dloss_n/dx_n = softmax(x_n) - smoothed onehot(t_n)
+    (zero for ignored rows).  The kernel computes that gradient in the forward pass; under
+    create_graph it is recomputed from x with tensor ops, so it can be differentiated."""
 
     @staticmethod
-    def forward(ctx, x, t, ignore_index, smoothing):
-        from minigrad.kernels.cross_entropy import cross_entropy_rows
-
-        loss, grad = cross_entropy_rows(x, t, ignore_index, smoothing)
-        ctx.save_for_backward(grad)
+    def forward(ctx, x, *, target, ignore_index, smoothing):
+        loss, grad = cross_entropy_rows(x, target, ignore_index, smoothing)
+        ctx.save_for_backward(x, grad)
         return loss
 
     @staticmethod
     def backward(ctx, g):
-        return ctx.saved_tensors[0] * g[:, None], None, None, None
+        x, dx = ctx.saved_tensors
+        if isinstance(g, Tensor):
+            p = ctx.params
+            keep = (p["target"] != p["ignore_index"])[:, None]
+            onehot = np.eye(x.shape[1], dtype=x.dtype)[np.where(keep[:, 0], p["target"], 0)]
+            smooth = (1 - p["smoothing"]) * onehot + p["smoothing"] / x.shape[1]
+            dx = (x.softmax(1) - smooth) * keep
+        return dx * g.reshape(-1, 1)
 
 
 def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean",
@@ -165,8 +165,10 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
     _check_targets(input, tgt, ignore_index, "cross_entropy")
     rows = _class_last(input if input.ndim > 1 else input.unsqueeze(0))
     C = rows.shape[-1]
-    loss = CrossEntropyRows.apply(rows.reshape(-1, C), tgt.reshape(-1), ignore_index,
-                                  label_smoothing)
+    if mg.is_reference_mode():
+        return cross_entropy_composed(input, tgt, ignore_index, reduction, label_smoothing)
+    loss = CrossEntropyRows.apply(rows.reshape(-1, C), target=tgt.reshape(-1),
+                                  ignore_index=ignore_index, smoothing=label_smoothing)
     loss = loss.reshape(tgt.shape)
     return _reduce(loss, reduction, int((tgt != ignore_index).sum()) or np.nan)
 
@@ -204,7 +206,8 @@ def binary_cross_entropy(input, target, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)), each log clamped at -100 as torch does."""
     input, target = _t(input), _t(target)
     _same_shape(input, target, "binary_cross_entropy")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    p = input.detach().numpy()
+    if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for "
                          "logits use binary_cross_entropy_with_logits")
     logp = input.log().clip(min=-100.0)
@@ -224,7 +227,7 @@ class BCEWithLogits(Function):
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
-        return g * (sigmoid_np(x) - t), (-g * x if ctx.needs_input_grad[1] else None)
+        return g * (sigmoid(x) - t), (-g * x if ctx.needs_input_grad[1] else None)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean",

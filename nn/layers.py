@@ -41,7 +41,7 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None):
         super().__init__()
-        from minigrad.random import _rng
+        from minigrad.random import numpy_generator
 
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
@@ -50,7 +50,7 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
-        w = _rng().standard_normal((num_embeddings, embedding_dim)).astype(
+        w = numpy_generator().standard_normal((num_embeddings, embedding_dim)).astype(
             mg.get_default_dtype())
         if padding_idx is not None:
             w[padding_idx] = 0

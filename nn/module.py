@@ -21,7 +21,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True):
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        arr = data.detach().numpy() if isinstance(data, Tensor) else np.asarray(data)
         super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -154,7 +154,7 @@ class Module:
             if k not in state:
                 continue
             v = state[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            arr = v.detach().numpy() if isinstance(v, Tensor) else np.asarray(v)
             if arr.shape != target.shape:
                 problems.append(f"size mismatch for {k}: copying a param with shape "
                                 f"{arr.shape}, the shape in the current model is {target.shape}")
@@ -168,7 +168,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__} "
                                f"(nothing was changed):\n  " + "\n  ".join(problems))
         for target, arr in staged:
-            target.data = np.array(arr, dtype=target.dtype)
+            target.detach().numpy()[...] = np.asarray(arr, dtype=target.dtype)
         return missing, unexpected
 
     # ------------------------------------------------------------------ modes and grads
@@ -185,7 +185,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.detach().numpy()[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -203,7 +203,7 @@ class Module:
             for store in (m._parameters, m._buffers):
                 for t in store.values():
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dtype)
+                        t.data = t.detach().numpy().astype(dtype)
         return self
 
     def double(self) -> Module:
@@ -329,7 +329,7 @@ class Identity(Module):
 
 def uniform_(shape: tuple[int, ...], bound: float) -> Parameter:
     """A Parameter drawn from U(-bound, bound) with the library's seeded generator."""
-    from minigrad.random import _rng
+    from minigrad.random import numpy_generator
 
-    data = _rng().uniform(-bound, bound, shape).astype(mg.get_default_dtype())
+    data = numpy_generator().uniform(-bound, bound, shape).astype(mg.get_default_dtype())
     return Parameter(data)

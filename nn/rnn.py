@@ -22,18 +22,9 @@ from minigrad import Tensor
 
 from . import functional as F
 from .cells import GATES, gru_step, lstm_step, rnn_step
+from .fused_rnn import run_direction_fused
+from .kernels.recurrent import Mode
 from .module import Module, uniform_
-
-
-class _Fused:
-    on = True
-
-
-def use_fused(on: bool | None = None) -> bool:
-    """Whether recurrent layers run the fused kernels (default) or the composed reference."""
-    if on is not None:
-        _Fused.on = bool(on)
-    return _Fused.on
 
 
 def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
@@ -42,12 +33,13 @@ def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w
     T = xp.shape[0]
     outs: list[Tensor | None] = [None] * T
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        if mode == "LSTM":
+        if mode == Mode.LSTM:
             hn, cn = lstm_step(xp[t], h, c, w_hh, b_hh)
-        elif mode == "GRU":
+        elif mode == Mode.GRU:
             hn, cn = gru_step(xp[t], h, w_hh, b_hh), None
         else:
-            hn, cn = rnn_step(xp[t], h, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu"), None
+            hn, cn = rnn_step(xp[t], h, w_hh, b_hh,
+                              "tanh" if mode == Mode.RNN_TANH else "relu"), None
         if mask is None:
             h, c, outs[t] = hn, cn, hn
         else:
@@ -59,18 +51,17 @@ def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w
 
 
 def run_direction(mode, xp, h, c, w_hh, b_hh, mask, reverse):
-    if _Fused.on:
-        from .fused_rnn import run_direction_fused
-
-        return run_direction_fused(mode, xp, h, c, w_hh, b_hh, mask, reverse)
-    return run_direction_composed(mode, xp, h, c, w_hh, b_hh, mask, reverse)
+    """One layer-direction: the fused kernel, or the composed steps in reference mode."""
+    if mg.is_reference_mode():
+        return run_direction_composed(mode, xp, h, c, w_hh, b_hh, mask, reverse)
+    return run_direction_fused(mode, xp, h, c, w_hh, b_hh, mask, reverse)
 
 
 def lengths_mask(lengths, T: int, B: int) -> np.ndarray | None:
     """(T, B) bool: True where step t of sequence b is real data.  Validates ``lengths``."""
     if lengths is None:
         return None
-    ln = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    ln = np.asarray(lengths)
     if ln.ndim != 1 or ln.dtype.kind not in "iu":
         raise ValueError(f"lengths must be a 1-D sequence of integers, got {ln!r}")
     if len(ln) != B:
@@ -82,7 +73,7 @@ def lengths_mask(lengths, T: int, B: int) -> np.ndarray | None:
 
 
 class RNNBase(Module):
-    mode = "RNN_TANH"
+    mode = Mode.RNN_TANH
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False):
@@ -141,7 +132,7 @@ class RNNBase(Module):
         if lengths is not None and not batched:
             lengths = lengths if np.ndim(lengths) else [lengths]
         mask = lengths_mask(lengths, T, B)
-        is_lstm = self.mode == "LSTM"
+        is_lstm = self.mode == Mode.LSTM
         h0 = self._state(hx[0] if is_lstm and hx is not None else hx, B, x.dtype, batched, "hx")
         c0 = self._state(hx[1] if hx is not None else None, B, x.dtype, batched,
                          "cx") if is_lstm else None
@@ -194,17 +185,17 @@ class RNN(RNNBase):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # 1 gate either way
+        self.mode = Mode.RNN_TANH if nonlinearity == "tanh" else Mode.RNN_RELU
         self.nonlinearity = nonlinearity
 
 
 class LSTM(RNNBase):
     """Long short-term memory; returns ``(output, (h_n, c_n))``."""
 
-    mode = "LSTM"
+    mode = Mode.LSTM
 
 
 class GRU(RNNBase):
     """Gated recurrent unit; returns ``(output, h_n)``."""
 
-    mode = "GRU"
+    mode = Mode.GRU

@@ -37,7 +37,7 @@ def test_optimizer_matches_torch(name, kw, size):
         p.grad, tp.grad = mg.tensor(g), torch.tensor(g)
         opt.step()
         topt.step()
-    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_state_dict_roundtrip_continues_identically():
@@ -52,7 +52,7 @@ def test_state_dict_roundtrip_continues_identically():
                 sd = opt.state_dict()
                 opt = optim.Adam([p], lr=0.1)
                 opt.load_state_dict(sd)
-        return p.data
+        return p.detach().numpy()
 
     np.testing.assert_array_equal(run(False), run(True))
 
@@ -80,7 +80,7 @@ def test_optimizer_errors_and_zero_grad():
     with pytest.raises(ValueError, match="learning rate"):
         optim.Adam([nn.Parameter(np.ones(1))], lr=-1)
     p = nn.Parameter(np.ones(2))
-    p.grad = mg.ones(2)
+    p.grad = mg.ones(2, dtype=np.float64)
     o = optim.SGD([p], lr=0.1)
     o.zero_grad()
     assert p.grad is None

@@ -109,13 +109,13 @@ def test_dropout_only_in_training():
     m = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.5)
     src, lengths, tgt = reversal_batch(np.random.default_rng(0), 3)
     m.train()
-    a, b = m(src, lengths, tgt).data, m(src, lengths, tgt).data
+    a, b = m(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy()
     assert not np.allclose(a, b)  # fresh masks each call
     m.eval()
-    np.testing.assert_array_equal(m(src, lengths, tgt).data, m(src, lengths, tgt).data)
+    np.testing.assert_array_equal(m(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy())
     m0 = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.0)
     m0.load_state_dict(m.state_dict())  # dropout adds no parameters
-    np.testing.assert_allclose(m0(src, lengths, tgt).data, m(src, lengths, tgt).data)
+    np.testing.assert_allclose(m0(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy())
 
 
 @pytest.mark.slow

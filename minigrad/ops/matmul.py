@@ -21,23 +21,24 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
         if a.ndim > 2 and b.ndim == 2:
             g2 = g.reshape(-1, g.shape[-1])
-            ga = (g2 @ b.T).reshape(a.shape) if ctx.needs_input_grad[0] else None
-            gb = a.reshape(-1, a.shape[-1]).T @ g2 if ctx.needs_input_grad[1] else None
+            ga = (g2 @ b.T).reshape(a.shape) if na else None
+            gb = a.reshape(-1, a.shape[-1]).T @ g2 if nb else None
             return ga, gb
         # promote 1-D operands to matrices so one rule covers every case
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
-        if ctx.needs_input_grad[0]:
+        if na:
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
-            if a.ndim == 1:
-                ga = ga.reshape(-1, a.shape[0]).sum(0) if ga.ndim > 2 else ga[0]
-        if ctx.needs_input_grad[1]:
+            if a.ndim == 1:  # sum the promoted row (and any batch) back to a vector
+                ga = ga.reshape(-1, a.shape[0]).sum(0)
+        if nb:
             gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
-                gb = gb.reshape(-1, b.shape[0]).sum(0) if gb.ndim > 2 else gb[:, 0]
+                gb = np.swapaxes(gb, -1, -2).reshape(-1, b.shape[0]).sum(0)
         return ga, gb

@@ -41,7 +41,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.detach().numpy()[...] = 0
 
     def step(self, closure=None):
         loss = closure() if closure is not None else None
@@ -49,10 +49,13 @@ class Optimizer:
             if p.grad is None:
                 continue
             st = self.state.setdefault(id(p), {})
-            grad = p.grad.data
+            grad = p.grad.detach().numpy()
             if g.get("maximize"):
                 grad = -grad
-            p.data = self._update(p.data, grad, st, g).astype(p.dtype, copy=False)
+            arr = p.detach().numpy()
+            new = self._update(arr, grad, st, g)
+            if new is not arr:
+                arr[...] = new
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> np.ndarray:

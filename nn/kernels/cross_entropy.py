@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit, pick
+from minigrad.kernels import jit, pick
 
 
 def cross_entropy_rows_ref(x: np.ndarray, t: np.ndarray, ignore_index: int,
