@@ -137,7 +137,7 @@ def _check_binary(f: Any, method: str, mode: str) -> None:
         raise TypeError(f"expected a path or a binary file object with .{method}(); got "
                         f"{type(f).__name__}")
     if isinstance(f, io.TextIOBase):
-        raise TypeError(f"the file object is in text mode; open it with mode {mode!r}")
+        raise TypeError(f"the file object is in text mode; open it in binary mode ({mode!r})")
 
 
 def _check_map_location(loc: Any) -> None:

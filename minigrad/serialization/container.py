@@ -151,7 +151,7 @@ def read(fh: IO[bytes], source: str) -> Contents:
     if end == start:
         raise CheckpointError(f"{source} is empty (0 bytes): not a checkpoint; nothing was loaded")
     fh.seek(start)
-    head = fh.read(4)
+    head = fh.read(64)
     tail = b""
     if end - start >= SEAL_LEN:
         fh.seek(end - SEAL_LEN)
@@ -233,6 +233,11 @@ def _read_array(zf: zipfile.ZipFile, i: int, spec: Any, source: str) -> np.ndarr
 
 def _read_unsealed(fh: IO[bytes], start: int, head: bytes, source: str) -> Contents:
     """No seal: an old flat ``.npz`` checkpoint (still loads), or not ours at all."""
+    name = head[30:30 + len(MANIFEST)]  # our first member's name, in its local header
+    if head[:4] == b"PK\x03\x04" and name and MANIFEST.encode().startswith(name):
+        raise CheckpointError(f"{source} is a truncated or damaged minigrad checkpoint (its end, "
+                              f"with the SHA-256 seal, is missing); nothing was loaded")
+    head = head[:4]
     if head != b"PK\x03\x04":
         what = ("a pickle file (torch's legacy format or pickle.dump)" if head[:1] == b"\x80"
                 else f"unknown bytes (it starts with {head!r})")
