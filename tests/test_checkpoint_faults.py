@@ -174,6 +174,19 @@ def test_a_sealed_but_crafted_manifest_is_refused():
         _load(buf.getvalue())
 
 
+def test_an_npy_header_cannot_claim_more_than_the_file_holds(monkeypatch):
+    def lying_write(fp, arr, allow_pickle=False):
+        np.lib.format.write_array_header_1_0(
+            fp, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+        fp.write(arr.tobytes())
+    monkeypatch.setattr(np.lib.format, "write_array", lying_write)
+    buf = io.BytesIO()
+    container.write(buf, {"kind": "state", "root": {"array": 0}}, [np.zeros(2)])
+    monkeypatch.undo()
+    with pytest.raises(CheckpointError, match="does not match its size"):
+        _load(buf.getvalue())
+
+
 # ---------------------------------------------------------------------------- atomic writes
 def _temps(folder):
     return [n for n in os.listdir(folder) if n.endswith(TEMP_SUFFIX)]
@@ -297,7 +310,7 @@ def _kill_child(tmp_path, path, mode, threshold):
                         pass
                 time.sleep(0.001)
         killed_mid_write = child.poll() is None and bool(_temps(tmp_path))
-        os.kill(child.pid, signal.SIGKILL)
+        child.send_signal(signal.SIGKILL)  # a no-op if it already finished
     finally:
         child.wait()
         child.stdout.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import struct
 import zipfile
@@ -220,14 +221,33 @@ def _read_member(zf: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _read_array(zf: zipfile.ZipFile, i: int, spec: Any, source: str) -> np.ndarray:
-    with zf.open(array_member(i)) as fp:
-        arr = np.lib.format.read_array(fp, allow_pickle=False)
-        if fp.read(1):
-            raise _bad(source, f"{array_member(i)} has bytes after its array")
+    arr = read_npy(zf, array_member(i), source)
     if not isinstance(spec, dict) or spec.get("dtype") != arr.dtype.str or \
             spec.get("shape") != list(arr.shape):
         raise _bad(source, f"{array_member(i)} is {arr.dtype.str}{arr.shape}, the manifest "
                            f"says {spec!r}")
+    return arr
+
+
+def read_npy(zf: zipfile.ZipFile, name: str, source: str) -> np.ndarray:
+    """The array in member ``name``, after checking that its header's shape and dtype match
+    the member's size (so a lying header cannot make us allocate more than the file holds),
+    read to the member's end (which checks its CRC-32). Pickled arrays are refused."""
+    size = zf.getinfo(name).file_size
+    with zf.open(name) as fp:
+        version = np.lib.format.read_magic(fp)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(fp)
+        if dtype.hasobject:
+            raise CheckpointError(f"{source}: {name} holds pickled objects; minigrad never "
+                                  f"unpickles arrays, so it was refused")
+        if fp.tell() + dtype.itemsize * math.prod(shape) != size:
+            raise _bad(source, f"{name}'s header ({dtype}{shape}) does not match its size")
+        fp.seek(0)
+        arr = np.lib.format.read_array(fp, allow_pickle=False)
+        if fp.read(1):
+            raise _bad(source, f"{name} has bytes after its array")
     return arr
 
 
@@ -259,19 +279,9 @@ def _read_unsealed(fh: IO[bytes], start: int, head: bytes, source: str) -> Conte
             if comment or not all(n.endswith(".npy") for n in names):
                 raise CheckpointError(f"{source} is a zip archive but not a minigrad checkpoint; "
                                       f"nothing was loaded")
-            legacy = {}
-            for n in names:
-                with zf.open(n) as fp:
-                    legacy[n[:-4]] = np.lib.format.read_array(fp, allow_pickle=False)
-                    fp.read()  # to the end: checks the CRC-32
+            legacy = {n[:-4]: read_npy(zf, n, source) for n in names}
     except CheckpointError:
         raise
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise CheckpointError(f"{source} holds pickled objects in an .npz; minigrad never "
-                                  f"unpickles arrays, so it was refused") from e
-        raise CheckpointError(f"{source} is not a valid checkpoint (truncated or damaged: "
-                              f"{e}); nothing was loaded") from e
     except _PARSE_ERRORS as e:
         raise CheckpointError(f"{source} is not a valid checkpoint (truncated or damaged: "
                               f"{type(e).__name__}: {e}); nothing was loaded") from e
