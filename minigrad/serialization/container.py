@@ -238,15 +238,24 @@ def read_npy(zf: zipfile.ZipFile, name: str, source: str) -> np.ndarray:
         version = np.lib.format.read_magic(fp)
         read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                        else np.lib.format.read_array_header_2_0)
-        shape, _, dtype = read_header(fp)
+        shape, fortran, dtype = read_header(fp)
         if dtype.hasobject:
             raise CheckpointError(f"{source}: {name} holds pickled objects; minigrad never "
                                   f"unpickles arrays, so it was refused")
-        if fp.tell() + dtype.itemsize * math.prod(shape) != size:
+        nbytes = dtype.itemsize * math.prod(shape)
+        if fp.tell() + nbytes != size:
             raise _bad(source, f"{name}'s header ({dtype}{shape}) does not match its size")
-        fp.seek(0)
-        arr = np.lib.format.read_array(fp, allow_pickle=False)
-        if fp.read(1):
+        arr = np.empty(shape, dtype, order="F" if fortran else "C")
+        if nbytes:
+            into = memoryview(arr.T if fortran else arr).cast("B")
+            pos = 0
+            while pos < nbytes:
+                chunk = fp.read(min(nbytes - pos, _CHUNK))
+                if not chunk:
+                    raise _bad(source, f"{name} ends early")
+                into[pos:pos + len(chunk)] = chunk
+                pos += len(chunk)
+        if fp.read(1):  # also reads to the member's end, which checks its CRC-32
             raise _bad(source, f"{name} has bytes after its array")
     return arr
 
