@@ -45,6 +45,9 @@ def save(obj: Any, f: FileLike) -> None:
     State trees are stored without pickle, anything else is pickled (see the module doc).
     Everything is serialized in memory before the first byte is written, so an object that
     cannot be saved raises with the old file untouched."""
+    to_path = isinstance(f, (str, bytes, os.PathLike))
+    if not to_path:
+        _check_binary(f, "write", "wb")
     encoder = state.Encoder()
     try:
         tree = encoder.encode(obj)
@@ -58,10 +61,9 @@ def save(obj: Any, f: FileLike) -> None:
     def write(fh: IO[bytes]) -> None:
         container.write(fh, manifest, arrays, payload)
 
-    if isinstance(f, (str, bytes, os.PathLike)):
+    if to_path:
         atomic_write(os.fsdecode(f), write)
     else:
-        _check_binary(f, "write", "wb")
         write(f)
 
 

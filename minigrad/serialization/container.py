@@ -41,6 +41,7 @@ _CHUNK = 1 << 22
 
 
 def array_member(i: int) -> str:
+    """The zip member holding array ``i``."""
     return f"arrays/{i}.npy"
 
 

@@ -48,13 +48,13 @@ class Encoder:
     def __init__(self) -> None:
         self.arrays = ArrayTable()
         self.tensors: list[dict[str, Any]] = []
-        self._tensor_ids: dict[int, int] = {}
-        self._keep: list[Tensor] = []  # ids stay unique while the tensors are alive
+        self._tensor_ids: dict[int, int] = {}  # by id(): the tree keeps every tensor alive
         self._path: set[int] = set()
 
     def encode(self, obj: Any, depth: int = 0) -> Any:
+        """The JSON node for ``obj``; raises ``NotState`` for anything the format lacks."""
         t = type(obj)
-        if obj is None or t is bool or t is str and _utf8_ok(obj):
+        if obj is None or t is bool or (t is str and _utf8_ok(obj)):
             return obj
         if t is int:
             return obj if -_JSON_INT < obj < _JSON_INT else {"int": format(obj, "x")}
@@ -101,7 +101,6 @@ class Encoder:
                 entry["class"] = [type(t).__module__, type(t).__qualname__]
             j = self._tensor_ids[id(t)] = len(self.tensors)
             self.tensors.append(entry)
-            self._keep.append(t)
         return j
 
 
@@ -132,6 +131,7 @@ class Decoder:
         self._tensors: dict[int, Tensor] = {}
 
     def decode(self, node: Any) -> Any:
+        """The object a node describes; ``Malformed`` for anything ``Encoder`` never writes."""
         t = type(node)
         if node is None or t in (bool, int, str):
             return node
@@ -167,6 +167,7 @@ class Decoder:
         raise Malformed(f"unknown node tag {tag!r}")
 
     def key(self, node: Any) -> Any:
+        """A dict key: a hashable leaf or a tuple of them."""
         if type(node) is dict and set(node) == {"tuple"}:
             return tuple(self.key(x) for x in _of(node["tuple"], list))
         k = self.decode(node)
