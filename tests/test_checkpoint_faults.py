@@ -281,7 +281,7 @@ _CHILD = textwrap.dedent("""
             while True:
                 time.sleep(1)
         os.replace = hang
-    big = {{"w": np.full(6_000_000, 7.0), "step": 2}}  # 48 MB
+    big = {{"w": np.full(4_000_000, 7.0), "step": 2}}  # 32 MB
     sys.stdout.write("start\\n"); sys.stdout.flush()
     mg.save(big, path)
     sys.stdout.write("done\\n"); sys.stdout.flush()
@@ -325,13 +325,13 @@ def test_a_kill_mid_write_keeps_the_old_file(tmp_path):
     before = p.read_bytes()
     mid_writes = 0
     for mode, threshold in [("hang-before-replace", 0), ("kill", 1), ("kill", 8 << 20),
-                            ("kill", 30 << 20)]:
+                            ("kill", 24 << 20)]:
         mid_writes += _kill_child(tmp_path, p, mode, threshold)
         loaded = mg.load(p)  # never a mixture: the old file, or (if the child won) the new one
         if p.read_bytes() == before:
             np.testing.assert_array_equal(loaded["w"], old["w"])
         else:
-            assert loaded["step"] == 2 and loaded["w"].shape == (6_000_000,)
+            assert loaded["step"] == 2 and loaded["w"].shape == (4_000_000,)
     assert mid_writes >= 2  # the probe really interrupted writes
     assert _temps(tmp_path)  # the killed writers left their temps...
     mg.save(old, p)
