@@ -198,7 +198,7 @@ def test_loaded_arrays_are_writable_and_own_their_memory():
     with mg.no_grad():
         back["t"].fill_(2.0)
     np.testing.assert_array_equal(back["t"].detach().numpy(), 2.0)
-    assert back["a"].flags.writeable and back["a"].flags.owndata is not None
+    assert back["a"][0, 0] == 5.0
 
 
 def test_same_object_gives_same_bytes():
@@ -312,8 +312,10 @@ def test_objects_holding_tensors_and_numpy_values():
         roundtrip(h)
     with safe_globals([Holder]):
         back = roundtrip(h)
-    assert_same(h.t, back.t) and back.same is back.t
-    assert_same(h.a, back.a) and assert_same(h.s, back.s)
+    assert_same(h.t, back.t)
+    assert back.same is back.t
+    assert_same(h.a, back.a)
+    assert_same(h.s, back.s)
     assert back.d == np.dtype("int16") and back.parts == {1, 2}
 
 
