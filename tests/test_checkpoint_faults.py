@@ -288,11 +288,25 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+def _written(folder, target, old_size):
+    """Bytes the child has written so far: the largest temp file, or the target itself if a
+    (broken, non-atomic) writer truncated it in place."""
+    sizes = []
+    for name in _temps(folder) + [os.path.basename(target)]:
+        try:
+            size = os.path.getsize(os.path.join(folder, name))
+        except FileNotFoundError:
+            continue
+        sizes.append(size if name.endswith(TEMP_SUFFIX) or size != old_size else 0)
+    return max(sizes, default=0)
+
+
 def _kill_child(tmp_path, path, mode, threshold):
-    """Start a child saving a large checkpoint over ``path``; SIGKILL it once its temp file
-    holds ``threshold`` bytes (or, in hang mode, once the temp file is complete)."""
+    """Start a child saving a large checkpoint over ``path``; SIGKILL it once it has written
+    ``threshold`` bytes (or, in hang mode, once its file is complete but not yet renamed)."""
     script = tmp_path / "child.py"
     script.write_text(_CHILD.format(root=ROOT))
+    old_size = os.path.getsize(path)
     child = subprocess.Popen([sys.executable, str(script), str(path), mode],
                              stdout=subprocess.PIPE, text=True)
     try:
@@ -300,16 +314,9 @@ def _kill_child(tmp_path, path, mode, threshold):
         if mode == "hang-before-replace":
             assert child.stdout.readline() == "written\n"
         else:
-            while child.poll() is None:
-                temps = _temps(tmp_path)
-                if temps:
-                    try:
-                        if os.path.getsize(tmp_path / temps[0]) >= threshold:
-                            break
-                    except FileNotFoundError:
-                        pass
+            while child.poll() is None and _written(tmp_path, path, old_size) < threshold:
                 time.sleep(0.001)
-        killed_mid_write = child.poll() is None and bool(_temps(tmp_path))
+        killed_mid_write = child.poll() is None
         child.send_signal(signal.SIGKILL)  # a no-op if it already finished
     finally:
         child.wait()
@@ -324,7 +331,7 @@ def test_a_kill_mid_write_keeps_the_old_file(tmp_path):
     mg.save(old, p)
     before = p.read_bytes()
     mid_writes = 0
-    for mode, threshold in [("hang-before-replace", 0), ("kill", 1), ("kill", 8 << 20),
+    for mode, threshold in [("hang-before-replace", 0), ("kill", 1 << 20), ("kill", 8 << 20),
                             ("kill", 24 << 20)]:
         mid_writes += _kill_child(tmp_path, p, mode, threshold)
         loaded = mg.load(p)  # never a mixture: the old file, or (if the child won) the new one
