@@ -99,22 +99,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        work = []
+        work = []  # check everything first: an error leaves parameters and state untouched
         for gi, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 if p.grad is None:
                     continue
                 arr, grad = p.detach().numpy(), self._grad_of(p, gi, i)
-                state = self.state[p]
-                if state:
-                    self._check_state(arr, state, group, gi, i)
-                else:
-                    state.update(self._init_state(arr, group))
-                work.append((arr, grad, state, group))
-        for arr, grad, state, group in work:
-            if group.get("maximize"):
-                grad = -grad
-            self._update(arr, grad, state, group)
+                if self.state.get(p):
+                    self._check_state(arr, self.state[p], group, gi, i)
+                work.append((p, arr, grad, group))
+        for p, arr, grad, group in work:
+            state = self.state[p]
+            if not state:
+                state.update(self._init_state(arr, group))
+            self._update(arr, -grad if group.get("maximize") else grad, state, group)
         return loss
 
     def _grad_of(self, p: Tensor, gi: int, i: int) -> np.ndarray:

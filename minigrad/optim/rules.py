@@ -155,8 +155,9 @@ class RMSprop(Optimizer):
         if gr["weight_decay"]:
             g = g + gr["weight_decay"] * p
         a, sq = gr["alpha"], st["square_avg"]
-        sq *= a
-        sq += (1 - a) * g * g
+        with np.errstate(over="ignore"):  # may overflow to inf, as torch's does (silently)
+            sq *= a
+            sq += (1 - a) * g * g
         if gr["centered"]:
             ga = st["grad_avg"]
             w = 1 - a  # torch's lerp(ga, g, w), rounded the same way
