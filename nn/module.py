@@ -436,7 +436,10 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.detach().numpy() if isinstance(v, Tensor) else np.asarray(v)
+            if isinstance(v, Tensor):
+                arr = v.detach().numpy()
+            else:  # numpy arrays, torch tensors (even ones that require grad), lists
+                arr = np.asarray(v.detach() if hasattr(v, "detach") else v)
             if arr.shape != tuple(target.shape):
                 problems.append(f"size mismatch for {k}: copying a param with shape "
                                 f"{arr.shape} from checkpoint, the shape in current model is "

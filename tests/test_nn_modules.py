@@ -486,3 +486,14 @@ def test_embedding_max_norm_renormalises_like_torch(norm_type):
     np.testing.assert_allclose(_np(e(mg.tensor(idx))), te(torch.tensor(idx)).detach().numpy(),
                                rtol=1e-12)
     np.testing.assert_allclose(_np(e.weight), te.weight.detach().numpy(), rtol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("keep_vars", [False, True])
+def test_loads_torch_state_dicts_directly(keep_vars):
+    tl = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    m = nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    assert m.load_state_dict(tl.state_dict(keep_vars=keep_vars)) == ([], [])
+    for (k, p), (tk, tp) in zip(m.named_parameters(), tl.named_parameters()):
+        assert k == tk
+        np.testing.assert_array_equal(_np(p), tp.detach().numpy())
