@@ -529,3 +529,18 @@ def test_scheduler_errors():
     one.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         one.step()
+
+
+def test_loading_a_checkpoint_without_newer_options_fills_defaults():
+    p = nn.Parameter(np.ones(2))
+    opt = optim.Adam([p], lr=0.1, amsgrad=True)
+    p.grad = mg.ones(2, dtype=np.float64)
+    opt.step()
+    sd = opt.state_dict()
+    for k in ("maximize", "foreach", "capturable", "differentiable", "fused",
+              "decoupled_weight_decay"):
+        del sd["param_groups"][0][k]
+    opt2 = optim.Adam([p], lr=0.1, amsgrad=True)
+    opt2.load_state_dict(sd)
+    assert opt2.param_groups[0]["maximize"] is False and opt2.param_groups[0]["lr"] == 0.1
+    opt2.step()

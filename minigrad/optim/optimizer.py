@@ -197,6 +197,8 @@ class Optimizer:
                         for name, v in dict(saved).items()}
         for g, s in zip(self.param_groups, saved_groups):
             s["params"] = g["params"]
+            for k, v in self.defaults.items():  # options older checkpoints lack
+                s.setdefault(k, v)
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]
         self.state, self.param_groups = state, saved_groups
