@@ -1,16 +1,34 @@
 """nn: modules built on minigrad — layers, recurrent networks, attention, losses."""
-from . import functional, utils
+from . import functional, init, modules, utils
 from .attention import AdditiveAttention, DotAttention, MultiheadAttention
 from .cells import GRUCell, LSTMCell, RNNCell
-from .layers import Dropout, Embedding, LayerNorm, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (
+                     Dropout,
+                     Embedding,
+                     LayerNorm,
+                     Linear,
+                     LogSoftmax,
+                     NonDynamicallyQuantizableLinear,
+                     ReLU,
+                     Sigmoid,
+                     Softmax,
+                     Tanh,
+)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import Identity, Module, ModuleDict, ModuleList, Parameter, Sequential
+from .module import Identity, Module, Parameter
+from .modules.container import ModuleDict, ModuleList, Sequential
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .seq2seq import Seq2Seq, sequence_loss
 
-__all__ = ["functional", "utils", "Module", "Parameter", "Sequential", "ModuleList",
-           "ModuleDict", "Identity", "Linear", "Embedding", "Dropout", "LayerNorm", "Tanh",
-           "Sigmoid", "ReLU", "Softmax", "LogSoftmax", "RNN", "LSTM", "GRU", "RNNBase",
-           "RNNCell", "LSTMCell", "GRUCell", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "MultiheadAttention",
-           "AdditiveAttention", "DotAttention", "Seq2Seq", "sequence_loss"]
+__all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Sequential",
+           "ModuleList", "ModuleDict", "Identity", "Linear", "NonDynamicallyQuantizableLinear",
+           "Embedding", "Dropout", "LayerNorm", "Tanh", "Sigmoid", "ReLU", "Softmax",
+           "LogSoftmax", "RNN", "LSTM", "GRU", "RNNBase", "RNNCell", "LSTMCell", "GRUCell",
+           "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+           "MultiheadAttention", "AdditiveAttention", "DotAttention", "Seq2Seq",
+           "sequence_loss"]
+
+# whole-model checkpoints: a Parameter may be unpickled by mg.load(weights_only=True)
+from minigrad.serialization import add_safe_globals as _add_safe_globals  # noqa: E402
+
+_add_safe_globals([Parameter])

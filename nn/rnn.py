@@ -174,6 +174,9 @@ class RNNBase(Module):
                 s += f", {name}={getattr(self, name)}"
         return s
 
+    def flatten_parameters(self) -> None:
+        """A no-op (torch compacts cuDNN weights here; minigrad's need nothing)."""
+
 
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh (or relu) of (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)."""
