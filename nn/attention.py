@@ -167,7 +167,7 @@ class MultiheadAttention(Module):
         with S.  Returns (output like query, weights (B, L, S) or None)."""
         batched = query.ndim == 3
         if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
             if key_padding_mask is not None:
                 key_padding_mask = np.asarray(getattr(key_padding_mask, "data",
                                                       key_padding_mask))[None]
