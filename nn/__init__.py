@@ -2,6 +2,7 @@
 from . import functional, utils
 from .attention import AdditiveAttention, DotAttention, MultiheadAttention
 from .cells import GRUCell, LSTMCell, RNNCell
+from .ctc import CTCLoss
 from .layers import Dropout, Embedding, LayerNorm, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Identity, Module, ModuleDict, ModuleList, Parameter, Sequential
@@ -23,4 +24,4 @@ __all__ = ["functional", "utils", "Module", "Parameter", "Sequential", "ModuleLi
            "BCEWithLogitsLoss", "MSELoss", "use_fused", "MultiheadAttention",
            "AdditiveAttention", "DotAttention", "Seq2Seq", "sequence_loss", "GELU",
            "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
-           "TransformerDecoderLayer"]
+           "TransformerDecoderLayer", "CTCLoss"]

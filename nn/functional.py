@@ -9,6 +9,7 @@ from minigrad.ops.indexing import scatter_rows
 from minigrad.ops.unary import sigmoid_np
 
 from .attention_functional import scaled_dot_product_attention  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
 from .erf import Erf, Gelu
 
 
