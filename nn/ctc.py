@@ -290,5 +290,6 @@ class CTCLoss(Module):
         self.blank, self.reduction, self.zero_infinity = blank, reduction, zero_infinity
 
     def forward(self, log_probs: Tensor, targets, input_lengths, target_lengths) -> Tensor:
+        """``ctc_loss`` with this module's blank, reduction and zero_infinity."""
         return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                         self.reduction, self.zero_infinity)

@@ -44,6 +44,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
+        """gelu(x), same shape."""
         return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
@@ -130,6 +131,7 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Tensor, src_mask=None, src_key_padding_mask=None,
                 is_causal: bool = False) -> Tensor:
+        """One encoder layer on ``src``; see the class docstring for the shapes."""
         src_mask = _mask(src_mask, "src_mask")
         src_key_padding_mask = _mask(src_key_padding_mask, "src_key_padding_mask")
         x = src
@@ -182,6 +184,7 @@ class TransformerDecoderLayer(Module):
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask=None, memory_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None,
                 tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor:
+        """One decoder layer on ``tgt`` attending to ``memory``; shapes in the class docstring."""
         sa = (_mask(tgt_mask, "tgt_mask"), _mask(tgt_key_padding_mask, "tgt_key_padding_mask"),
               bool(tgt_is_causal))
         ca = (_mask(memory_mask, "memory_mask"),
@@ -225,6 +228,7 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Tensor, mask=None, src_key_padding_mask=None,
                 is_causal: bool | None = None) -> Tensor:
+        """Every layer in turn with the same masks, then ``norm``; output like ``src``."""
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
@@ -245,6 +249,7 @@ class TransformerDecoder(Module):
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask=None, memory_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None,
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
+        """Every layer in turn on ``tgt`` with ``memory`` and the same masks, then ``norm``."""
         out = tgt
         for layer in self.layers:
             out = layer(out, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
@@ -295,6 +300,7 @@ class Transformer(Module):
                 src_key_padding_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, src_is_causal: bool | None = None,
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
+        """``decoder(tgt, encoder(src))`` with the given masks; output like ``tgt``."""
         if src.ndim == 3 and src.shape[0 if self.batch_first else 1] != \
                 tgt.shape[0 if self.batch_first else 1]:
             raise RuntimeError("the batch number of src and tgt must be equal")

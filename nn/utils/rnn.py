@@ -75,19 +75,24 @@ class PackedSequence(namedtuple("PackedSequence_", "data batch_sizes sorted_indi
         return self if data is self.data else self._with_data(data)
 
     def float(self) -> PackedSequence:
+        """The same sequence with float32 data."""
         return self._with_data(self.data.float())
 
     def double(self) -> PackedSequence:
+        """The same sequence with float64 data."""
         return self._with_data(self.data.double())
 
     def cpu(self) -> PackedSequence:
+        """Itself: minigrad runs on the CPU."""
         return self
 
     @property
     def is_cuda(self) -> bool:
+        """Always False (minigrad runs on the CPU)."""
         return False
 
     def is_pinned(self) -> bool:
+        """Always False (no pinned memory on the CPU)."""
         return False
 
 
