@@ -2,6 +2,7 @@
 from . import functional, init, modules, utils
 from .attention import AdditiveAttention, DotAttention, MultiheadAttention
 from .cells import GRUCell, LSTMCell, RNNCell
+from .ctc import CTCLoss
 from .layers import (
                      Dropout,
                      Embedding,
@@ -19,6 +20,14 @@ from .module import Identity, Module, Parameter
 from .modules.container import ModuleDict, ModuleList, Sequential
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .seq2seq import Seq2Seq, sequence_loss
+from .transformer import (
+                          GELU,
+                          Transformer,
+                          TransformerDecoder,
+                          TransformerDecoderLayer,
+                          TransformerEncoder,
+                          TransformerEncoderLayer,
+)
 
 __all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Sequential",
            "ModuleList", "ModuleDict", "Identity", "Linear", "NonDynamicallyQuantizableLinear",
@@ -26,7 +35,8 @@ __all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Seq
            "LogSoftmax", "RNN", "LSTM", "GRU", "RNNBase", "RNNCell", "LSTMCell", "GRUCell",
            "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
            "MultiheadAttention", "AdditiveAttention", "DotAttention", "Seq2Seq",
-           "sequence_loss"]
+           "sequence_loss", "GELU", "Transformer", "TransformerEncoder", "TransformerDecoder",
+           "TransformerEncoderLayer", "TransformerDecoderLayer", "CTCLoss"]
 
 # whole-model checkpoints: a Parameter may be unpickled by mg.load(weights_only=True)
 from minigrad.serialization import add_safe_globals as _add_safe_globals  # noqa: E402

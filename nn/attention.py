@@ -41,6 +41,16 @@ def masked_softmax(scores: Tensor, mask) -> Tensor:
     return scores.masked_fill(mg.tensor(~full), -np.inf).softmax(-1)
 
 
+def _safe_softmax(scores: Tensor) -> Tensor:
+    """softmax over the last dim where a row masked entirely (all -inf) gives zeros: what
+    torch's attention computes when it returns no weights (they give NaN otherwise)."""
+    dead = np.isneginf(np.asarray(scores.detach())).all(-1, keepdims=True)
+    if not dead.any():
+        return scores.softmax(-1)
+    dead = mg.tensor(np.broadcast_to(dead, scores.shape))
+    return scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
+
+
 def _queries(query: Tensor) -> tuple[Tensor, bool]:
     """(B, Dq) -> (B, 1, Dq): one code path for single and multiple queries."""
     if query.ndim == 2:
@@ -157,7 +167,7 @@ class MultiheadAttention(Module):
         with S.  Returns (output like query, weights (B, L, S) or None)."""
         batched = query.ndim == 3
         if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
             if key_padding_mask is not None:
                 key_padding_mask = np.asarray(getattr(key_padding_mask, "data",
                                                       key_padding_mask))[None]
@@ -184,7 +194,7 @@ class MultiheadAttention(Module):
             if m.shape != (B, S):
                 raise ValueError(f"key_padding_mask must be (batch, S) = {(B, S)}, got {m.shape}")
             scores = self._add_mask(scores, m[:, None, None, :], "key_padding_mask")
-        w = scores.softmax(-1)
+        w = scores.softmax(-1) if need_weights else _safe_softmax(scores)
         wd = F.dropout(w, self.dropout, self.training) if self.dropout else w
         out = (wd @ v).transpose(1, 2).reshape(B, L, self.embed_dim)
         out = self.out_proj(out)

@@ -8,6 +8,8 @@ from minigrad import Function, Tensor
 from minigrad.ops.unary import sigmoid
 
 from .attention_functional import scaled_dot_product_attention  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
+from .erf import Erf, Gelu
 from .kernels.cross_entropy import cross_entropy_rows
 
 
@@ -241,3 +243,23 @@ def binary_cross_entropy_with_logits(input, target, reduction: str = "mean",
     log_sig = -BCEWithLogits.apply(input, mg.ones_like(input))
     log_1m = -BCEWithLogits.apply(input, mg.zeros_like(input))
     return _reduce(-(w * target * log_sig + (1.0 - target) * log_1m), reduction)
+
+
+# ----------------------------------------------------------------------------- erf, gelu
+
+
+def erf(input) -> Tensor:
+    """The error function erf(x) = 2/sqrt(pi) int_0^x e^{-t^2} dt, elementwise;
+    d/dx = 2/sqrt(pi) e^{-x^2}."""
+    return Erf.apply(_t(input))
+
+
+def gelu(input, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x Phi(x) (Phi the standard normal CDF), exact ('none') or
+    with torch's tanh approximation ('tanh')."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    input = _t(input)
+    if input.dtype.kind != "f":
+        raise TypeError(f"gelu: input must be a floating-point tensor, got {input.dtype}")
+    return Gelu.apply(input, approximate=approximate)

@@ -25,6 +25,7 @@ from .cells import GATES, gru_step, lstm_step, rnn_step
 from .fused_rnn import run_direction_fused
 from .kernels.recurrent import Mode
 from .module import Module, uniform_
+from .utils.rnn import PackedSequence, rnn_forward_packed
 
 
 def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
@@ -117,7 +118,10 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx=None, lengths=None):
         """input: (T, B, F), (B, T, F) with batch_first, or unbatched (T, F).
-        Returns (output, h_n) — for LSTM (output, (h_n, c_n)); output is (T, B, D*H)."""
+        Returns (output, h_n) — for LSTM (output, (h_n, c_n)); output is (T, B, D*H).
+        A ``PackedSequence`` input gives a ``PackedSequence`` output (as torch)."""
+        if isinstance(input, PackedSequence):  # unpack, run with lengths=, pack the output
+            return rnn_forward_packed(self, input, hx, lengths)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, "
                              f"got shape {input.shape}")
