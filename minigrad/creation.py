@@ -38,7 +38,7 @@ class Size(tuple):
         out = []
         for i, s in enumerate(sizes):
             try:
-                out.append(operator.index(s))
+                out.append(_index(s, "Size", "sizes"))
             except TypeError:
                 raise TypeError(f"Size() takes an iterable of ints (item {i} is "
                                 f"{type(s).__name__})") from None
@@ -104,11 +104,16 @@ def _size_arg(args: tuple, size: Any, what: str) -> tuple[int, ...]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _finish(arr: np.ndarray, requires_grad: bool, what: str) -> Tensor:
-    """Wrap ``arr``; refuse ``requires_grad`` on non-float dtypes, as torch."""
-    if requires_grad and arr.dtype.kind != "f":
+def _check_grad(d: np.dtype, requires_grad: bool, what: str) -> None:
+    """Refuse ``requires_grad`` on non-float dtypes, as torch (before anything is drawn)."""
+    if requires_grad and d.kind != "f":
         raise RuntimeError(f"{what}: only tensors of floating point dtype can require "
-                           f"gradients; this one would be {arr.dtype}")
+                           f"gradients; this one would be {d}")
+
+
+def _finish(arr: np.ndarray, requires_grad: bool, what: str) -> Tensor:
+    """Wrap ``arr`` as a tensor (a leaf that requires grad if asked)."""
+    _check_grad(arr.dtype, requires_grad, what)
     t = Tensor(arr)
     if requires_grad:
         t.requires_grad = True
@@ -119,6 +124,20 @@ def _float_or(dtype: Any, what: str) -> np.dtype:
     """``dtype`` (checked), else the default float dtype."""
     d = as_dtype(dtype, f"{what}(dtype=)")
     return get_default_dtype() if d is None else d
+
+
+def _fill(value: Any, d: np.dtype, what: str) -> Any:
+    """``value`` as a Python number that fits ``d`` (torch refuses inf or overflow in ints)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if d.kind in "iu" and not isinstance(value, (bool, np.bool_)):
+        v = float(value)
+        info = np.iinfo(d)
+        if not math.isfinite(v) or not info.min <= math.trunc(v) <= info.max:
+            raise RuntimeError(f"{what}: value {value} cannot be converted to {d} without "
+                               f"overflow")
+        return math.trunc(v) if isinstance(value, (float, np.floating)) else int(value)
+    return value
 
 
 def _scalar_kind_dtype(v: Any, what: str) -> np.dtype:
@@ -148,38 +167,44 @@ def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     return a if ca > cb else b
 
 
-def _infer_dtype(data: Any) -> np.dtype:
-    """The dtype ``torch.tensor(data)`` picks: leaves are promoted with :func:`_promote`,
-    Python floats counting as the default float dtype, Python ints as int64."""
+def _leaves(data: Any) -> tuple[Any, np.dtype]:
+    """``data`` with tensors replaced by arrays, and the dtype ``torch.tensor(data)`` picks:
+    leaves promote with :func:`_promote`, Python floats counting as the default float dtype,
+    Python ints as int64."""
+    if isinstance(data, (np.ndarray, np.generic)):  # before float: np.float64 is a float
+        return data, data.dtype
+    if isinstance(data, Tensor):
+        return np.asarray(data.detach()), data.dtype
     if isinstance(data, bool):
-        return _BOOL
+        return data, _BOOL
     if isinstance(data, int):
-        return _INT64
+        return data, _INT64
     if isinstance(data, float):
-        return get_default_dtype()
-    if isinstance(data, (np.ndarray, np.generic, Tensor)):
-        return data.dtype
+        return data, get_default_dtype()
     if data is None:
         raise RuntimeError("tensor(): could not infer a dtype from None")
     if isinstance(data, (str, bytes, complex)):
         raise TypeError(f"tensor(): minigrad tensors hold bools, ints and floats, not "
                         f"{type(data).__name__}")
     if hasattr(data, "__array__"):
-        return np.asarray(data).dtype
+        arr = np.asarray(data)
+        return arr, arr.dtype
     try:
         items = list(data)
     except TypeError:
         raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__}; use "
                         f"numbers, nested lists of numbers, arrays or tensors") from None
     if not items:
-        return get_default_dtype()
+        return items, get_default_dtype()
     types = set(map(type, items))
     if types <= {float, int, bool}:  # the common case, without a Python loop
-        return (get_default_dtype() if float in types else _INT64 if int in types else _BOOL)
-    out = _infer_dtype(items[0])
-    for x in items[1:]:
-        out = _promote(out, _infer_dtype(x))
-    return out
+        return items, (get_default_dtype() if float in types else
+                       _INT64 if int in types else _BOOL)
+    pairs = [_leaves(x) for x in items]
+    out = pairs[0][1]
+    for _, d in pairs[1:]:
+        out = _promote(out, d)
+    return [x for x, _ in pairs], out
 
 
 def tensor(data: Any, *, dtype: Any = None, device: Any = None,
@@ -191,9 +216,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
     (``[1, 2.5]`` -> float32). A tensor in ``data`` is copied and detached.
     """
     check_device(device, "tensor(device=)")
-    d = as_dtype(dtype, "tensor(dtype=)")
-    if d is None:
-        d = _infer_dtype(data)
+    data, inferred = _leaves(data)
+    d = as_dtype(dtype, "tensor(dtype=)", inferred)
     if d.kind not in "biuf":
         raise TypeError(f"tensor(): can't convert data of type {d}; minigrad tensors hold "
                         f"bool, integer and floating values")
@@ -282,8 +306,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     d = as_dtype(dtype, "full(dtype=)")
     if d is None:
         d = _scalar_kind_dtype(fill_value, "full")
-    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _finish(np.full(shape, value, d), requires_grad, "full")
+    return _finish(np.full(shape, _fill(fill_value, d, "full"), d), requires_grad, "full")
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
@@ -348,6 +371,9 @@ def arange(start: Any = None, end: Any = None, step: Any = 1, *, dtype: Any = No
         if d.kind == "f":
             arr = start + step * np.arange(n, dtype=np.float64)
         else:  # torch: bounds cast to the integer dtype first
+            if int(step) == 0:
+                raise ValueError(f"arange: step {step} is 0 once converted to {d}; use a "
+                                 f"floating dtype or an integer step")
             arr = int(start) + int(step) * np.arange(n, dtype=np.int64)
     return _finish(arr.astype(d, copy=False), requires_grad, "arange")
 
@@ -367,6 +393,8 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     d = _float_or(dtype, "linspace")
     work = d if d.kind == "f" else np.dtype(np.float64)  # torch: floats in their own dtype
+    if d.kind != "f":  # torch: the ends are converted to the integer dtype first
+        start, end = math.trunc(start), math.trunc(end)
     if steps <= 1:
         arr = np.full(steps, start, work)
     else:
@@ -381,9 +409,12 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
     check_device(device, "logspace(device=)")
+    d = _float_or(dtype, "logspace")
+    if d.kind != "f":  # torch: the exponent range is converted to the integer dtype first
+        start, end = (math.trunc(_number(v, "logspace", a)) for v, a in ((start, "start"),
+                                                                          (end, "end")))
     exps = np.asarray(linspace(start, end, steps, dtype=np.float64))
-    return _finish(np.power(float(base), exps).astype(_float_or(dtype, "logspace")),
-                   requires_grad, "logspace")
+    return _finish(np.power(float(base), exps).astype(d), requires_grad, "logspace")
 
 
 # ----------------------------------------------------------------------------- *_like
@@ -428,9 +459,9 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
     """``fill_value`` everywhere, with ``input``'s shape and (unless given) dtype."""
     check_device(device, "full_like(device=)")
     shape, d = _like(input, "full_like")
-    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _finish(np.full(shape, value, as_dtype(dtype, "full_like(dtype=)", d)),
-                   requires_grad, "full_like")
+    d = as_dtype(dtype, "full_like(dtype=)", d)
+    return _finish(np.full(shape, _fill(fill_value, d, "full_like"), d), requires_grad,
+                   "full_like")
 
 
 # ----------------------------------------------------------------------------- legacy types
@@ -456,9 +487,7 @@ def legacy_tensor(dtype: Any, args: tuple, device: Any = None, what: str = "Tens
             raise TypeError(f"{what}(): expected a tensor of dtype {d}, got {args[0].dtype}; "
                             f"convert it with .to({d})")
         return args[0]
-    ints = all(not isinstance(a, (bool, np.bool_, float, np.floating))
-               and hasattr(a, "__index__") for a in args)
-    if ints:
+    if all(_is_int(a) for a in args):
         return Tensor(np.zeros(_size(args, what), d))
     if len(args) > 1:
         raise TypeError(f"{what}(): give either sizes (ints) or one sequence of data, got "
@@ -468,6 +497,13 @@ def legacy_tensor(dtype: Any, args: tuple, device: Any = None, what: str = "Tens
         raise TypeError(f"{what}(): data must be a sequence (got {type(data).__name__}); "
                         f"use mg.tensor({data!r}) for a 0-d tensor")
     return tensor(data, dtype=d)
+
+
+def _is_int(a: Any) -> bool:
+    """An int, numpy int or 0-d integer array/tensor (a size), not a bool."""
+    if isinstance(a, (np.ndarray, Tensor)):
+        return a.ndim == 0 and a.dtype.kind in "iu"
+    return isinstance(a, (int, np.integer)) and not isinstance(a, bool)
 
 
 class _LegacyType(type):

@@ -13,6 +13,7 @@ returns the numpy ``np.random.Generator`` behind a minigrad generator.
 from __future__ import annotations
 
 import contextlib
+import operator
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -27,12 +28,11 @@ _STATE_BYTES = len(_MAGIC) + 16 + 16 + 1 + 4 + 8
 
 
 def _seed_value(seed: Any) -> int:
-    """torch's seed rules: ``int(seed)``, in [-2**63, 2**64); negatives wrap modulo 2**64."""
-    try:
-        s = int(seed)
-    except (TypeError, ValueError) as e:
-        raise type(e)(f"manual_seed: the seed must be an integer (or convertible with int()), "
-                      f"got {seed!r}") from None
+    """An int seed in [-2**63, 2**64) as an unsigned 64-bit value (negatives wrap, as torch)."""
+    if isinstance(seed, bool) or not hasattr(seed, "__index__"):
+        raise RuntimeError(f"manual_seed expected an int, but got {type(seed).__name__}; "
+                           f"mg.manual_seed(int(...)) converts")
+    s = operator.index(seed)
     if not -(2**63) <= s < 2**64:
         raise ValueError(f"manual_seed: the seed must lie in [-2**63, 2**64), got {s}")
     return s % 2**64
@@ -145,8 +145,9 @@ def _rng() -> np.random.Generator:
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator, which every random draw without ``generator=`` uses
     (creation functions, ``uniform_/normal_``, nn's init and dropout, shuffling).
-    Returns the default generator, as torch."""
-    return default_generator.manual_seed(seed)
+    ``int(seed)`` is used, as torch (so 1.5 and '3' are accepted). Returns the default
+    generator, as torch."""
+    return default_generator.manual_seed(int(seed))
 
 
 def seed() -> int:

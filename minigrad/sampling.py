@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import Function
-from .creation import _finish, _float_or, _index, _size, _size_arg, tensor
+from .creation import _check_grad, _finish, _float_or, _index, _size, _size_arg, tensor
 from .device import check_device
 from .dtype_aliases import as_dtype
 from .random import Generator, numpy_generator
@@ -117,6 +117,7 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None,
     shape = _size(tuple(size), "randint")
     d = as_dtype(dtype, "randint(dtype=)", _INT64)
     _check_bounds(lo, hi, d, "randint")
+    _check_grad(d, requires_grad, "randint")
     return _finish(_integers(numpy_generator(generator), lo, hi, shape, d), requires_grad,
                    "randint")
 
@@ -130,6 +131,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     d = as_dtype(dtype, "randperm(dtype=)", _INT64)
     _check_bounds(0, max(n, 1), d, "randperm")
+    _check_grad(d, requires_grad, "randperm")
     perm = numpy_generator(generator).permutation(n).astype(d, copy=False)
     return _finish(perm, requires_grad, "randperm")
 
