@@ -414,7 +414,9 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
         start, end = (math.trunc(_number(v, "logspace", a)) for v, a in ((start, "start"),
                                                                           (end, "end")))
     exps = np.asarray(linspace(start, end, steps, dtype=np.float64))
-    return _finish(np.power(float(base), exps).astype(d), requires_grad, "logspace")
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, as torch
+        arr = np.power(float(base), exps).astype(d)
+    return _finish(arr, requires_grad, "logspace")
 
 
 # ----------------------------------------------------------------------------- *_like

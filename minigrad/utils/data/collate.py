@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections.abc as abc
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,16 +35,16 @@ def _is_numpy(x: Any) -> bool:
     return isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, (np.str_, np.bytes_))
 
 
-def _stack(batch: list[Tensor]) -> Tensor:
+def _stack(batch: Sequence[Tensor]) -> Tensor:
     first = batch[0].shape
     for i, t in enumerate(batch):
         if t.shape != first:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(first)} at entry 0 and {list(t.shape)} at entry {i}")
-    return stack(batch, 0)
+    return stack(list(batch), 0)
 
 
-def default_collate(batch: list) -> Any:
+def default_collate(batch: Sequence) -> Any:
     """Merge a list of samples into a batch (see the table in this module's docstring)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
@@ -71,12 +72,12 @@ def default_collate(batch: list) -> Any:
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns  # a list, as torch
         if isinstance(elem, abc.MutableSequence):

@@ -156,13 +156,14 @@ def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
                 warnings.warn(f"Length of split at index {i} is 0. This might result in an "
                               f"empty dataset.", stacklevel=3)
         return sizes
+    if sum(lengths) != n:
+        raise ValueError(f"Sum of input lengths does not equal the length of the input "
+                         f"dataset! (lengths sum to {sum(lengths)}, the dataset has {n} items; "
+                         f"fractions must sum to 1)")
     for i, size in enumerate(lengths):
         if isinstance(size, float) or size < 0:
             raise ValueError(f"random_split: length at index {i} is {size}; give "
                              f"non-negative ints summing to {n}, or fractions summing to 1")
-    if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths does not equal the length of the input "
-                         f"dataset! ({sum(lengths)} != {n})")
     return [int(s) for s in lengths]
 
 
