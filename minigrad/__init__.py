@@ -50,7 +50,6 @@ from .creation import (  # noqa: E402
                        IntTensor,
                        LongTensor,
                        ShortTensor,
-                       Size,
                        as_tensor,
                        empty_like,
                        full_like,
@@ -83,6 +82,7 @@ from .sampling import (  # noqa: E402
                        randn_like,
                        randperm,
 )
+from .size import Size  # noqa: E402
 
 # torch's dtype names, as numpy dtypes (kept out of __all__: float/int/bool shadow builtins)
 float16 = half = _dt.float16

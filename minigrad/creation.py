@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -19,52 +18,13 @@ import numpy as np
 from .device import check_device
 from .dtype_aliases import as_dtype
 from .dtypes import get_default_dtype
+from .size import Size
 from .tensor import Tensor
 
 _BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
 
 
 # ----------------------------------------------------------------------------- sizes
-
-
-class Size(tuple):
-    """A tensor shape: a tuple of ints with ``numel()``, as ``torch.Size``.
-
-    Slicing, ``+`` and ``*`` give Sizes again. ``LongTensor(Size([2, 3]))`` makes a 2x3 tensor
-    where ``LongTensor((2, 3))`` makes the data ``[2, 3]``, as in torch.
-    """
-
-    def __new__(cls, sizes: Iterable = ()) -> Size:
-        out = []
-        for i, s in enumerate(sizes):
-            try:
-                out.append(_index(s, "Size", "sizes"))
-            except TypeError:
-                raise TypeError(f"Size() takes an iterable of ints (item {i} is "
-                                f"{type(s).__name__})") from None
-        return super().__new__(cls, out)
-
-    def numel(self) -> int:
-        """The number of elements of a tensor of this shape (1 for ``Size([])``)."""
-        return math.prod(self)
-
-    def __getitem__(self, index):
-        out = super().__getitem__(index)
-        return Size(out) if isinstance(index, slice) else out
-
-    def __add__(self, other: tuple) -> Size:
-        return Size(tuple(self) + tuple(other))
-
-    def __radd__(self, other: tuple) -> Size:
-        return Size(tuple(other) + tuple(self))
-
-    def __mul__(self, n: int) -> Size:
-        return Size(tuple(self) * n)
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        return f"minigrad.Size({list(self)})"
 
 
 def _index(v: Any, what: str, arg: str) -> int:
