@@ -73,6 +73,8 @@ from .random import (  # noqa: E402
                        set_rng_state,
 )
 from .sampling import (  # noqa: E402
+                       bernoulli,
+                       multinomial,
                        normal,
                        rand,
                        rand_like,
@@ -96,4 +98,5 @@ __all__ += ["utils", "LongTensor", "FloatTensor", "DoubleTensor", "HalfTensor", 
             "empty_like", "full_like", "linspace", "logspace", "device", "cuda", "accelerator",
             "backends", "get_default_device", "set_default_device", "Generator",
             "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "seed",
-            "normal", "rand_like", "randn_like", "randint_like", "randperm"]
+            "normal", "multinomial", "bernoulli", "rand_like", "randn_like", "randint_like",
+            "randperm"]

@@ -136,18 +136,25 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     return _finish(perm, requires_grad, "randperm")
 
 
-class NormalSample(Function):
-    """y = mean + std * eps, eps ~ N(0, 1) drawn beforehand;  d mean = d std = 0 (as torch,
-    which gives a sample no reparameterisation gradient: write mean + std * randn_like(std)
-    for one)."""
+class RandomSample(Function):
+    """y = a sample drawn beforehand from a distribution with parameters ``params``;
+    d params = 0. torch gives normal() and bernoulli() samples this zero gradient: they are
+    not reparameterised (write ``mean + std * randn_like(std)`` for a gradient)."""
 
     @staticmethod
-    def forward(ctx, mean, std, *, eps):
-        return (mean + std * eps).astype(eps.dtype, copy=False)
+    def forward(ctx, *params, sample):
+        return sample
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, g * 0
+        return tuple(g * 0 for _ in ctx.needs_input_grad)
+
+
+def _attach(sample: np.ndarray, params: list[Tensor]) -> Tensor:
+    """``sample`` as a tensor; in the graph (zero gradient) when a parameter needs one."""
+    if any(p.requires_grad for p in params):
+        return RandomSample.apply(*params, sample=sample)
+    return Tensor(sample)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
@@ -188,10 +195,71 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
         raise RuntimeError(f"normal: the shapes of mean {m.shape} and std {s.shape} do not "
                            f"broadcast") from None
     eps = _draw(gen.standard_normal, shape, d)
-    out = NormalSample.apply(m, s, eps=eps)
+    sample = (np.asarray(m.detach()) + np.asarray(s.detach()) * eps).astype(d, copy=False)
+    out = _attach(sample, [m, s])
     if requires_grad:
         out.requires_grad = True
     return out
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Category indices drawn from each row of ``input`` (weights >= 0, any positive sum).
+
+    input (n,) or (m, n) -> int64 (num_samples,) or (m, num_samples). Without replacement
+    each row yields distinct categories in the order drawn (zero-weight ones come last).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    w = np.asarray(input.detach())
+    k = _index(num_samples, "multinomial", "num_samples")
+    if w.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got "
+                           f"{w.dtype}")
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {w.shape}")
+    if k <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples (got {k})")
+    n = w.shape[-1]
+    if not replacement and k > n:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples "
+                           f"without replacement ({k} > {n})")
+    rows = w.reshape(-1, n).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
+                           "element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
+                           "probabilities <= 0)")
+    gen = numpy_generator(generator)
+    if replacement:  # inverse CDF: the first category whose cumulative weight exceeds u
+        cdf = np.cumsum(rows, axis=1)
+        u = gen.random((rows.shape[0], k)) * cdf[:, -1:]
+        out = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        out = np.minimum(out, n - 1)
+    else:  # exponential keys E/w: sorting them draws without replacement, in order
+        with np.errstate(divide="ignore"):
+            keys = gen.standard_exponential(rows.shape) / rows
+        out = np.argsort(keys, axis=1, kind="stable")[:, :k]
+    return Tensor(out.reshape(w.shape[:-1] + (k,)).astype(np.int64))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
+    """0/1 samples, 1 with probability ``input`` elementwise (or ``p`` everywhere, with
+    ``input``'s shape); same dtype as ``input``. Probabilities must lie in [0, 1]."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"bernoulli: input must be a floating tensor, got {input.dtype}")
+    probs = np.asarray(input.detach()) if p is None else np.full(input.shape, float(p))
+    if not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("bernoulli: probabilities must lie in [0, 1]")
+    u = numpy_generator(generator).random(input.shape)
+    sample = (u < probs).astype(input.dtype)
+    return _attach(sample, [input]) if p is None else Tensor(sample)
 
 
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,

@@ -567,3 +567,67 @@ def test_requires_grad_leaves_from_creators_train():
 def test_empty_is_deterministic_zeros():
     assert not np.asarray(mg.empty(3, 4)).any()
     assert math.prod(mg.empty_like(mg.ones(2, 5)).shape) == 10
+
+
+# -------------------------------------------------------------------- multinomial, bernoulli
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda M: M.multinomial(M.tensor([0.1, 0.0, 0.9]), 2),
+    lambda M: M.multinomial(M.tensor([0.1, 0.0, 0.9]), 3),
+    lambda M: M.multinomial(M.tensor([0.1, 0.0, 0.9]), 5, replacement=True),
+    lambda M: M.multinomial(M.ones(4, 3), 2), lambda M: M.multinomial(M.ones(4, 3), 7, True),
+])
+def test_multinomial_shapes_and_dtypes_match_torch(call):
+    m, t = call(mg), call(torch)
+    assert m.shape == tuple(t.shape) and _dtype_name(m) == _dtype_name(t)
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda M: M.multinomial(M.tensor([0.1, 0.9]), 3),
+    lambda M: M.multinomial(M.tensor([-1.0, 1.0]), 1),
+    lambda M: M.multinomial(M.tensor([0.0, 0.0]), 1),
+    lambda M: M.multinomial(M.zeros(2, 2, 2), 1), lambda M: M.multinomial(M.ones(3), 0),
+    lambda M: M.multinomial(M.tensor([1, 2]), 1), lambda M: M.multinomial(M.tensor(1.0), 1),
+    lambda M: M.bernoulli(M.tensor([1.5])),
+])
+def test_multinomial_and_bernoulli_errors_match_torch(call):
+    with pytest.raises(_error(lambda: call(torch))):
+        call(mg)
+
+
+def test_multinomial_frequencies_follow_the_weights():
+    g = mg.Generator().manual_seed(0)
+    w = mg.tensor([[1.0, 0.0, 3.0], [0.0, 2.0, 2.0]])
+    draws = np.asarray(mg.multinomial(w, 4000, replacement=True, generator=g))
+    assert (draws[0] != 1).all() and (draws[1] != 0).all()  # zero weight: never drawn
+    assert abs((draws[0] == 2).mean() - 0.75) < 0.03 and abs((draws[1] == 1).mean() - 0.5) < 0.03
+    firsts = np.asarray(mg.multinomial(mg.tensor([1.0, 3.0]).expand(4000, 2), 1, generator=g))
+    assert abs(firsts.mean() - 0.75) < 0.03  # the first draw without replacement is p-weighted
+    perm = np.asarray(mg.multinomial(mg.ones(50, 6), 6, generator=g))
+    assert (np.sort(perm, axis=1) == np.arange(6)).all()  # without replacement: distinct
+    g.manual_seed(4)
+    a = mg.multinomial(w, 3, generator=g)
+    g.manual_seed(4)
+    assert np.array_equal(a, mg.multinomial(w, 3, generator=g))
+
+
+@needs_torch
+def test_bernoulli_matches_torch_dtype_and_zero_gradient():
+    for dt in ("float32", "float64"):
+        m = mg.bernoulli(mg.full((3,), 0.5, dtype=getattr(mg, dt)))
+        assert _dtype_name(m) == _dtype_name(torch.bernoulli(
+            torch.full((3,), 0.5, dtype=getattr(torch, dt))))
+    p = mg.full((4,), 0.3, requires_grad=True)
+    (mg.bernoulli(p) * 3).sum().backward()
+    tp = torch.full((4,), 0.3, requires_grad=True)
+    (torch.bernoulli(tp) * 3).sum().backward()
+    np.testing.assert_array_equal(np.asarray(p.grad), tp.grad.numpy())
+    mg.manual_seed(0)
+    x = np.asarray(mg.bernoulli(mg.full((20000,), 0.25)))
+    assert set(np.unique(x).tolist()) <= {0.0, 1.0} and abs(x.mean() - 0.25) < 0.02
+    assert mg.bernoulli(mg.zeros(5), 1.0).tolist() == [1.0] * 5
+    with pytest.raises(TypeError, match="floating"):
+        mg.bernoulli(mg.tensor([1]))
