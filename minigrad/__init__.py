@@ -40,22 +40,7 @@ __all__ = ["Tensor", "Function", "tensor", "from_numpy", "zeros", "ones", "full"
 # devices, generators, creation functions, dtype aliases and data loading (torch's names)
 from . import dtype_aliases as _dt  # noqa: E402
 from . import utils  # noqa: E402  (mg.utils.data)
-from .creation import (  # noqa: E402
-                       BoolTensor,
-                       ByteTensor,
-                       CharTensor,
-                       DoubleTensor,
-                       FloatTensor,
-                       HalfTensor,
-                       IntTensor,
-                       LongTensor,
-                       ShortTensor,
-                       as_tensor,
-                       empty_like,
-                       full_like,
-                       linspace,
-                       logspace,
-)
+from .creation import as_tensor, empty_like, full_like, linspace, logspace  # noqa: E402
 from .device import (  # noqa: E402
                        accelerator,
                        backends,
@@ -85,6 +70,17 @@ from .sampling import (  # noqa: E402
                        randperm,
 )
 from .size import Size  # noqa: E402
+from .tensor_types import (  # noqa: E402
+                           BoolTensor,
+                           ByteTensor,
+                           CharTensor,
+                           DoubleTensor,
+                           FloatTensor,
+                           HalfTensor,
+                           IntTensor,
+                           LongTensor,
+                           ShortTensor,
+)
 
 # torch's dtype names, as numpy dtypes (kept out of __all__: float/int/bool shadow builtins)
 float16 = half = _dt.float16
