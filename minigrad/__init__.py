@@ -3,30 +3,41 @@
     import minigrad as mg
     x = mg.tensor([[1.0, 2.0]], requires_grad=True)
     (x * x).sum().backward()        # x.grad == 2 x
-"""
-import numpy as np
 
-from . import modes, viz
+``import minigrad as torch`` also gives ``torch.nn`` (the ``nn`` package itself),
+``torch.optim``, ``torch.utils.data`` and ``torch.onnx``.
+"""
+from . import dtype_aliases as _dt
+from . import modes, optim, utils, viz
 from .anomaly import detect_anomaly
 from .autograd import Function
 from .capture import grad
 from .check_graph import check_graph
 from .creation import (
     arange,
+    as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
+    linspace,
+    logspace,
     ones,
     ones_like,
-    rand,
-    randint,
-    randn,
     tensor,
     zeros,
     zeros_like,
 )
-from .device import device
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
 from .dtypes import get_default_dtype, set_default_dtype
 from .functional import (
     abs,
@@ -80,19 +91,51 @@ from .modes import (
     reference_mode,
     set_grad_enabled,
 )
-from .random import manual_seed
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .sampling import (
+    bernoulli,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from .serialization import load, save
-from .tensor import Size, Tensor, cat, chunk, matmul, split, stack, where
+from .size import Size
+from .tensor import Tensor, cat, chunk, matmul, split, stack, where
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
-# dtypes, as torch names them (numpy dtypes, so ``t.dtype == mg.float32``)
-float32 = float = np.dtype(np.float32)
-float64 = double = np.dtype(np.float64)
-float16 = half = np.dtype(np.float16)
-int64 = long = np.dtype(np.int64)
-int32 = int = np.dtype(np.int32)
-int16 = short = np.dtype(np.int16)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-bool = np.dtype(np.bool_)
+# torch's dtype names, as numpy dtypes (so ``t.dtype == mg.float32``); float/int/bool shadow
+# the builtins only as attributes of this package
+float16 = half = _dt.float16
+float32, float64, double = _dt.float32, _dt.float64, _dt.double
+uint8, int8, int16, short = _dt.uint8, _dt.int8, _dt.int16, _dt.short
+int32, int64, long = _dt.int32, _dt.int64, _dt.long
+float, int, bool = _dt.float, _dt.int, _dt.bool
 
 __version__ = "0.1.0"
+
+# last, once the engine is complete: the alias minigrad.nn -> the nn package (built on it)
+from . import nn  # noqa: E402

@@ -33,6 +33,7 @@ from .ops import reduce as R
 from .ops import shape as S
 from .ops import unary as U
 from .random import numpy_generator
+from .size import Size
 from .tensor_base import TensorBase, Version
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
@@ -52,13 +53,6 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
         raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype}; use numbers, "
                         f"booleans or arrays of them")
     return arr
-
-
-class Size(tuple):
-    """A tensor's shape, as ``t.size()`` returns it (a tuple, like ``torch.Size``)."""
-
-    def numel(self) -> int:
-        return int(np.prod(self))
 
 
 class _SizeAttr(int):
