@@ -5,7 +5,7 @@
     (x * x).sum().backward()        # x.grad == 2 x
 """
 from . import functional as _f
-from . import viz  # noqa: E402
+from . import onnx, viz  # noqa: E402  (onnx: the exporter; the onnx package loads on use)
 from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
 from .check_graph import check_graph
 from .creation import (
@@ -40,5 +40,5 @@ __all__ = ["Tensor", "Function", "tensor", "from_numpy", "zeros", "ones", "full"
            "arange", "eye", "randn", "rand", "randint", "zeros_like", "ones_like",
            "manual_seed", "get_default_dtype", "set_default_dtype", "no_grad", "enable_grad",
            "is_grad_enabled", "grad", "detect_anomaly", "gradcheck", "GradcheckError", "save",
-           "load", "check_graph", "viz", "cat", "stack", "split", "chunk", "where", "matmul",
-           *_FUNCS]
+           "load", "check_graph", "viz", "onnx", "cat", "stack", "split", "chunk", "where",
+           "matmul", *_FUNCS]
