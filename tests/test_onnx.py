@@ -37,6 +37,8 @@ def flat(obj):
         return [obj]
     if isinstance(obj, (tuple, list)):
         return [t for o in obj for t in flat(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in flat(o)]
     return []
 
 
@@ -53,8 +55,9 @@ def check(model, args, more=(), tol=TOL, **export_kw):
     model.eval()
     proto = mg.onnx.export(model, args, **export_kw)
     for a in [args, *more]:
+        kw = a[-1] if isinstance(a[-1], dict) else {}  # a trailing dict: keyword arguments
         with mg.no_grad():
-            want = flat(model(*a))
+            want = flat(model(*a[:len(a) - bool(kw)], **kw))
         got = run_onnx(proto, flat(a))
         assert len(got) == len(want)
         for g, w in zip(got, want):
@@ -111,7 +114,10 @@ def test_recurrent_layers_match_onnxruntime(kind, bidir, batch_first, with_state
     if with_state:
         h0 = randn(L * D, B, H)
         args = (x, (h0, randn(L * D, B, H))) if kind == "LSTM" else (x, h0)
-    check(m, args)
+    proto = check(m, args)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count(kind.split("_")[0]) == L  # one ONNX recurrent node per layer
+    assert not {"Tanh", "Sigmoid", "MatMul", "Loop", "Scan"} & set(ops)
 
 
 @given(kind=st.sampled_from(KINDS), T=st.integers(1, 4), B=st.integers(1, 3),
@@ -279,6 +285,14 @@ def test_dynamic_axes_through_reshapes_that_split_them():
           dynamic_axes={"x": {0: "batch", 1: "seq"}})
 
 
+@given(T=st.integers(2, 9), B=st.integers(2, 6), kind=st.sampled_from(KINDS))
+def test_dynamic_axes_any_size(T, B, kind):
+    m = RNNModel(kind, 12, 4, 3, 2)
+    hidden = ["hidden_0", "hidden_1"] if kind == "LSTM" else ["hidden"]
+    axes = {"input": [0, 1], **{h: {1: "input_dynamic_axes_2"} for h in hidden}}
+    check(m, lm_args(m, 4, 3), more=[lm_args(m, T, B)], dynamic_axes=axes)
+
+
 def test_reshape_that_cannot_follow_a_dynamic_axis_is_refused():
     class Fold(nn.Module):
         def forward(self, x):
@@ -329,6 +343,9 @@ GLUE = {
     "masked_fill_pow": (lambda x: x.masked_fill(np.eye(3, 4, dtype=bool), 2.0) ** 2 +
                         x.abs().sqrt() + (-x).sin().cos(), [(3, 4)]),
     "scalar": (lambda x: x.sum() * x.mean(), [(3, 4)]),
+    "reversed": (lambda x: x[::-1] * x[2:0:-1, ::-2].sum(), [(3, 4)]),
+    "clone_cast": (lambda x: x.clone().double().float() + x.astype(np.float64).sum().float(),
+                   [(3, 4)]),
 }
 
 
@@ -347,6 +364,36 @@ def test_ops_with_parameters_as_keywords():
         return R.Sum.apply(y, dims=(0,), keepdim=False)
 
     check(Lambda(fn), (randn(2, 6),))
+
+
+class Scorer(nn.Module):
+    """Parameters and F.embedding used directly in forward, with keyword arguments."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = nn.Parameter(np.random.randn(7, 3).astype(np.float32))
+        self.W = nn.Parameter(np.random.randn(3, 2).astype(np.float32))
+
+    def forward(self, idx, scale=None):
+        h = nn.functional.embedding(idx, self.table) @ self.W
+        return h * scale if scale is not None else h
+
+
+def test_parameters_and_functions_used_in_forward():
+    m = Scorer()
+    idx = tokens(7, 2, 5)
+    proto = check(m, (idx, {"scale": randn(2)}))
+    assert [i.name for i in proto.graph.input] == ["idx", "scale"]
+    assert {"table", "W"} <= {i.name for i in proto.graph.initializer}
+    proto = check(m, (idx,), more=[(tokens(7, 4, 1),)], dynamic_axes={"idx": [0, 1]})
+
+
+def test_outputs_that_are_inputs_constants_or_repeated():
+    lin = nn.Linear(2, 2)
+    m = Lambda(lambda x: (x, lin.weight, x.tanh(), x.tanh() * 1.0, x))
+    proto = check(m, (randn(2, 2),))
+    assert len(proto.graph.output) == 5
+    check(nn.Dropout(0.3), (randn(3),))
 
 
 @given(programs(max_steps=5))
