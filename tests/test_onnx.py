@@ -343,6 +343,7 @@ GLUE = {
     "masked_fill_pow": (lambda x: x.masked_fill(np.eye(3, 4, dtype=bool), 2.0) ** 2 +
                         x.abs().sqrt() + (-x).sin().cos(), [(3, 4)]),
     "scalar": (lambda x: x.sum() * x.mean(), [(3, 4)]),
+    "var_std": (lambda x: x.var(1).sum() + x.std(0) + x.var((0, 1), correction=0), [(3, 4)]),
     "reversed": (lambda x: x[::-1] * x[2:0:-1, ::-2].sum(), [(3, 4)]),
     "clone_cast": (lambda x: x.clone().double().float() + x.astype(np.float64).sum().float(),
                    [(3, 4)]),
@@ -464,6 +465,15 @@ def test_unsupported_module_is_named_and_the_model_is_left_as_it_was():
     assert_unchanged(m, before)
     mg.onnx.export(nn.Sequential(m.lin, m.inner[0]), randn(3, 4))
     assert_unchanged(m, before)
+
+
+def test_a_forward_set_on_the_instance_is_exported_and_kept():
+    m = nn.Linear(3, 2)
+    own = lambda x: x.tanh() * 2.0  # noqa: E731
+    m.forward = own
+    proto = check(m, (randn(4, 3),))
+    assert [n.op_type for n in proto.graph.node] == ["Tanh", "Mul"]
+    assert m.forward is own
 
 
 def test_bad_arguments_are_refused():

@@ -25,9 +25,13 @@ from typing import Any, NamedTuple
 from ..autograd import TracedOp, no_grad, trace_ops
 from ..tensor import Tensor
 from .graph import Graph, Ref, Unexportable, label_of, static
+from .ops import OPS
 
 MIN_OPSET = 17  # LayerNormalization; Softmax over one axis needs 13
 DEFAULT_OPSET = 17
+
+
+_MISSING = object()
 
 
 class _Call(NamedTuple):
@@ -74,7 +78,7 @@ def _in_order(forward: Callable, args: tuple, kwargs: dict) -> list:
 @contextmanager
 def _intercepted(model, ops: list) -> Iterator[None]:
     """Eval mode and every module's forward intercepted; all restored on exit."""
-    from .modules import classify, supported_names
+    from .modules import classify, supported_names  # nn is above minigrad: read on use
 
     modes = [(m, m.training) for m in model.modules()]
     patched: list[tuple[Any, Any]] = []
@@ -123,13 +127,9 @@ def _intercepted(model, ops: list) -> Iterator[None]:
             object.__setattr__(m, "training", mode)
 
 
-_MISSING = object()
-
-
 def _translate(g: Graph, ops: list) -> None:
     """Add every recorded module call and op to ``g``, in execution order."""
     from .modules import NN_OPS
-    from .ops import OPS
 
     scopes: list[_Enter] = []
     for rec in ops:

@@ -45,7 +45,9 @@ def _embedding(g: Graph, m, args: list) -> Result:
 
 def _embedding_fn(g: Graph, op: TracedOp) -> Result:
     """``F.embedding`` called in a forward: Gather(weight, idx)."""
-    weight, idx = op.args[0], op.params.get("idx", op.args[1] if len(op.args) > 1 else None)
+    weight = op.args[0]
+    idx = next((op.params[k] for k in ("idx", "indices", "input") if k in op.params), None)
+    idx = op.args[1] if idx is None else idx
     y = g.add("Gather", [g.value(weight), g.value(idx)], axis=0)
     return [(y, g.dims(idx) + (static(weight.shape[1]),))]
 
@@ -106,8 +108,9 @@ def classify(m) -> Callable | str:
     for cls in type(m).__mro__:
         fn = MODULES.get(cls)
         if fn is not None:
-            # a subclass that rewrites forward computes something else: trace it instead
-            return fn if type(m).forward is cls.forward else "trace"
+            # a forward rewritten (by a subclass or on the instance) is traced instead
+            same = type(m).forward is cls.forward and "forward" not in m.__dict__
+            return fn if same else "trace"
     if isinstance(m, CONTAINERS) or type(m) is nn.Module:
         return "trace"
     return "unsupported" if type(m).__module__.split(".")[0] == "nn" else "trace"

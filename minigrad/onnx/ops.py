@@ -128,6 +128,21 @@ def _reduction(onnx_op: str, extra: tuple[str, ...] = ()) -> Callable:
     return translate
 
 
+def _var(g: Graph, op: TracedOp) -> Result:
+    """y = sum (x - mean)^2 / (n - correction) over ``dims`` (their sizes fixed)."""
+    x = op.args[0]
+    axes = _dims_tuple(param(op, ("dims", "dim"), 1))
+    keep = bool(param(op, ("keepdim",), 2))
+    correction = param(op, ("correction",), 3)
+    if not all(is_static(g.dims(x)[a]) for a in axes):
+        raise Unexportable("variance over a dynamic axis")
+    n = int(np.prod([x.shape[a] for a in axes]))
+    d = g.add("Sub", [g.value(x), g.axes_arg("ReduceMean", g.value(x), axes, keepdims=1)])
+    s = g.axes_arg("ReduceSum", g.add("Mul", [d, d]), axes, keepdims=int(keep))
+    y = g.add("Div", [s, g.value(np.asarray(max(n - correction, 0), x.dtype))])
+    return [(y, _reduced(g.dims(x), axes, keep))]
+
+
 def _max_min_indexed(g: Graph, op: TracedOp) -> Result:
     x = op.args[0]
     axis = int(param(op, ("dim",), 1))
@@ -280,11 +295,17 @@ def _getitem(g: Graph, op: TracedOp) -> Result:
     return [(name, tuple(dims))]
 
 
-def _index_select(g: Graph, op: TracedOp) -> Result:
-    x = op.args[0]
-    rest = [a for a in op.args[1:]]
+def _dim_and_index(op: TracedOp) -> tuple[int, object]:
+    """``dim`` and ``index`` of index_select / gather, whichever way they were passed."""
+    rest = op.args[1:]
     axis = op.params.get("dim", next((a for a in rest if _is_int(a)), None))
     index = op.params.get("index", next((a for a in rest if not _is_int(a)), None))
+    return int(axis), index
+
+
+def _index_select(g: Graph, op: TracedOp) -> Result:
+    x = op.args[0]
+    axis, index = _dim_and_index(op)
     dims = list(g.dims(x))
     dims[axis] = static(len(index))
     return [(g.add("Gather", [g.value(x), g.value(np.asarray(index), np.int64)],
@@ -293,9 +314,7 @@ def _index_select(g: Graph, op: TracedOp) -> Result:
 
 def _gather(g: Graph, op: TracedOp) -> Result:
     x = op.args[0]
-    rest = [a for a in op.args[1:]]
-    axis = op.params.get("dim", next((a for a in rest if _is_int(a)), None))
-    index = op.params.get("index", next((a for a in rest if not _is_int(a)), None))
+    axis, index = _dim_and_index(op)
     y = g.add("GatherElements", [g.value(x), g.value(index, np.int64)], axis=int(axis))
     return [(y, g.dims(index))]
 
@@ -330,6 +349,7 @@ OPS: dict[type, Callable[[Graph, TracedOp], Result]] = {
     R.Sum: _reduction("ReduceSum"),
     R.Mean: _reduction("ReduceMean"),
     R.LogSumExp: _reduction("ReduceLogSumExp"),
+    R.Var: _var,
     R.MaxMin: _reduction("ReduceMax", extra=("is_max",)),
     R.MaxMinIndexed: _max_min_indexed,
     R.Softmax: _softmax("Softmax"),
