@@ -328,7 +328,8 @@ GLUE = {
                   .sum(0).mean(0), [(2, 4), (4,)]),
     "slices": (lambda x: x[1:, ::2] + x[-1, None, :3:2] + x[..., 0:1, -2:], [(3, 4)]),
     "ints_none": (lambda x: x[1][None, :, None] * x[:, -1][:, None, None], [(3, 4)]),
-    "index_array": (lambda x: x[np.array([2, 0, 2])] + x[:, [1, 1, 0, 3]], [(3, 4)]),
+    "index_array": (lambda x: x[np.array([2, 0, 2])] + x[:, [1, 1, 0, 3]] +
+                    x[np.array([True, False, True])].sum(), [(3, 4)]),
     "reductions": (lambda x: x.sum((0, 2)) + x.mean(-1).amax(0) + x.amin(0).sum(1) +
                    x.logsumexp((1, 2))[0], [(2, 3, 4)]),
     "max_dim": (lambda x: x.max(1)[0] * 2 + x.min(0, keepdim=True).values.sum(), [(3, 4)]),
@@ -387,6 +388,14 @@ def test_parameters_and_functions_used_in_forward():
     assert [i.name for i in proto.graph.input] == ["idx", "scale"]
     assert {"table", "W"} <= {i.name for i in proto.graph.initializer}
     proto = check(m, (idx,), more=[(tokens(7, 4, 1),)], dynamic_axes={"idx": [0, 1]})
+
+
+def test_index_tensors_given_as_inputs_stay_inputs():
+    m = Lambda(lambda x, idx, mask: x[idx] * 2 + x[:, mask].sum())
+    x = randn(4, 3)
+    check(m, (x, mg.tensor(np.array([3, 0, 3])), mg.tensor(np.array([True, False, True]))),
+          more=[(x, mg.tensor(np.array([1, 2, 2])), mg.tensor(np.array([False, True,
+                                                                         True])))])
 
 
 def test_outputs_that_are_inputs_constants_or_repeated():

@@ -234,16 +234,25 @@ def _is_int(i) -> bool:
     return isinstance(i, (int, np.integer)) and not isinstance(i, bool)
 
 
+def _index_array(g: Graph, i: np.ndarray) -> tuple[str, tuple[Dim, ...]]:
+    """An index array as int64 positions; a boolean mask selects where it is True."""
+    if i.dtype != np.bool_:
+        return g.value(i, np.int64), g.dims(i)
+    if not g.is_live(i):
+        return g.const(np.flatnonzero(i)), (static(int(i.sum())),)
+    nz = g.add("Reshape", [g.add("NonZero", [g.value(i)]), g.ints([-1])])
+    return nz, (g.opaque(nz, 0, int(i.sum())),)
+
+
 def _getitem(g: Graph, op: TracedOp) -> Result:
-    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D bool) array."""
+    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D boolean) array."""
     x, y = op.args[0], op.outputs[0]
     index = param(op, ("index", "key"), 1)
     items = list(index) if isinstance(index, tuple) else [index]
-    items = [np.flatnonzero(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ and
-             i.ndim == 1 else i for i in items]
     for i in items:
         if not (i is None or i is Ellipsis or isinstance(i, slice) or _is_int(i) or
-                (isinstance(i, np.ndarray) and i.dtype.kind in "iu")):
+                (isinstance(i, np.ndarray) and (i.dtype.kind in "iu" or
+                                                i.dtype == np.bool_ and i.ndim == 1))):
             raise Unexportable(f"indexing with {i!r} (only ints, slices, None, ... and one "
                                f"integer or 1-D boolean array are exported)")
     arrays = [i for i in items if isinstance(i, np.ndarray)]
@@ -279,8 +288,12 @@ def _getitem(g: Graph, op: TracedOp) -> Result:
             n = len(range(*s.indices(x.shape[a])))
             dims[a] = static(n) if is_static(dims[a]) else g.opaque(name, a, n)
     for a, i in reversed(gathers):
-        name = g.add("Gather", [name, g.const(np.asarray(i, np.int64))], axis=a)
-        dims[a:a + 1] = [static(n) for n in np.shape(i)]
+        if _is_int(i):
+            name, dims[a:a + 1] = g.add("Gather", [name, g.const(np.int64(i))], axis=a), []
+        else:
+            positions, index_dims = _index_array(g, i)
+            name = g.add("Gather", [name, positions], axis=a)
+            dims[a:a + 1] = index_dims
     pos, new_axes = 0, []
     for i in items:
         if i is None:
