@@ -8,7 +8,7 @@
 ``torch.optim``, ``torch.utils.data`` and ``torch.onnx``.
 """
 from . import dtype_aliases as _dt
-from . import modes, optim, utils, viz
+from . import modes, onnx, optim, utils, viz
 from .anomaly import detect_anomaly
 from .autograd import Function
 from .capture import grad
