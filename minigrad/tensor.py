@@ -32,6 +32,11 @@ from .ops import matmul as M
 from .ops import reduce as R
 from .ops import shape as S
 from .ops import unary as U
+from .ops.linalg import LinalgMethods
+from .ops.movement import MovementMethods
+from .ops.pointwise import PointwiseMethods
+from .ops.scatter import ScatterMethods
+from .ops.sorting import SortingMethods
 from .random import numpy_generator
 from .size import Size
 from .tensor_base import TensorBase, Version
@@ -75,7 +80,8 @@ def _raise_0d(dim):
     raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
 
 
-class Tensor(TensorBase):
+class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, ScatterMethods,
+             TensorBase):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(ndarray)`` wraps the array without copying; ``Tensor(list)`` makes a float

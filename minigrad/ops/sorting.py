@@ -1,0 +1,13 @@
+"""Sorting, selection and scans: sort, argsort, topk, median, cumsum, cumprod, prod, norms.
+
+Each op is a ``Function`` (forward and backward side by side, the backward written with
+numpy functions Tensors also support, so it is differentiable again), plus the Tensor methods
+in ``SortingMethods`` (a base class of ``Tensor``) and module-level functions (``mg.NAME``).
+"""
+from __future__ import annotations
+
+
+class SortingMethods:
+    """Tensor methods for the ops of this file (mixed into ``Tensor``)."""
+
+    __slots__ = ()
