@@ -81,7 +81,7 @@ from .functional import (
     unsqueeze,
     var,
 )
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .modes import (
     enable_grad,
     inference_mode,

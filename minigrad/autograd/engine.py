@@ -23,9 +23,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import anomaly
-from .modes import enable_grad, no_grad, state
-from .tensor_base import TensorBase, Version
+from .. import anomaly
+from ..modes import enable_grad, no_grad, state
+from ..tensor_base import TensorBase, Version
 
 _FREED = ("{} : trying to backward through the graph a second time (or to read saved values "
           "after they were freed). Pass retain_graph=True to the first backward() if you need "
