@@ -181,8 +181,28 @@ class CTCLossFn(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the gradient as an op of its own (below)
+            return CTCLossBackward.apply(g, ctx.inputs[0], grad=ctx.saved[0])
         (grad,) = ctx.saved_tensors
         return grad * g[None, :, None]
+
+
+class CTCLossBackward(Function):
+    """d lp = grad * g, the first derivative as an op (what create_graph records): its
+    derivative in g is ``grad``; in log_probs (the CTC Hessian) it is not implemented, as in
+    torch, and asking for it raises."""
+
+    @staticmethod
+    def forward(ctx, g, log_probs, *, grad):
+        return grad * g[None, :, None]
+
+    @staticmethod
+    def backward(ctx, gg):
+        if ctx.needs_input_grad[1]:
+            raise RuntimeError("ctc_loss: the derivative of its gradient with respect to "
+                               "log_probs (a second derivative) is not implemented, as in "
+                               "torch; detach log_probs in the gradient term")
+        return (gg * ctx.params["grad"]).sum((0, 2)), None
 
 
 # ----------------------------------------------------------------------------- validation
