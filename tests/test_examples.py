@@ -40,6 +40,9 @@ BARS = {
                   "both learn (uniform guessing is 2000); the embedding lookup is faster"),
     "char_lm": (lambda r: r["val_bits_per_char"] < 4.0, "below the 4.6 bits of a uniform guess"),
     "timeseries": (lambda r: r["test_mse"] < r["baseline_mse"], "beats the last-value baseline"),
+    "hessian_and_gradient_penalty": (lambda r: r["hvp_rel_err"] < 1e-6
+                                     and r["penalty_with"] < r["penalty_without"],
+                                     "Hv matches finite differences; the penalty lowers it"),
 }
 
 
