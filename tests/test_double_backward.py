@@ -499,3 +499,27 @@ def test_ctc_double_backward():
         torch.autograd.grad((g_t * g_t).sum(), xt)
     with pytest.raises(RuntimeError, match="not implemented"):
         mg.grad((g * g).sum(), x)
+
+
+@needs_torch
+def test_in_place_on_an_op_output_double_backward():
+    """y = x * 1 is not a view: writing into it while recording is allowed (as torch), and
+    the double backward goes through the recorded in-place op."""
+    def f(L, x):
+        y = x * 1.0
+        y[0] = x[1].sin() * 3
+        y.mul_(x)
+        return (y * y).sum()
+
+    res = []
+    for L, make in ((mg, mg.tensor), (torch, torch.tensor)):
+        x = make(np.array([0.5, 2.0, -1.0]), requires_grad=True)
+        grad = mg.grad if L is mg else torch.autograd.grad
+        (g,) = grad(f(L, x), x, create_graph=True)
+        (gg,) = grad((g * g).sum(), x)
+        res.append((g.detach().numpy(), gg.detach().numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    x = mg.tensor([[1.0, 2.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="view"):
+        (x * 1.0)[0].mul_(2)  # a real view (a row) of a recorded tensor is still refused
