@@ -1,9 +1,9 @@
 """``minigrad.autograd``: the engine (``engine.py``) and torch's names around it.
 
 ``engine.py`` is the core a reader studies: graph nodes, ``Function.apply``, un-broadcasting,
-topological order and the backward walk.  This package adds torch's entry points,
-``minigrad.autograd.grad`` / ``backward`` / ``Function``, and ``minigrad.autograd.functional``
-(``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``), built on ``grad``.
+topological order and the backward walk.  This package adds torch's entry points:
+``grad``, ``backward``, ``Function`` and ``functional``
+(``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``, built on ``grad``).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .engine import (
 
 # isort: split
 # capture.py imports backward_walk from this package, so the engine must be bound first
+# (capture, hooks and functional import nothing that needs Tensor: no deeper cycle)
 from ..capture import grad, initial_grads
 from ..hooks import Accumulate
 from . import functional
@@ -52,5 +53,5 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
 
 
 __all__ = ["Function", "Node", "TracedOp", "backward", "backward_walk", "enable_grad",
-           "functional", "grad", "no_grad", "set_grad_enabled", "topo_order", "trace_ops",
-           "unbroadcast"]
+           "functional", "grad", "no_grad", "set_grad_enabled",
+           "topo_order", "trace_ops", "unbroadcast"]
