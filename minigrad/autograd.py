@@ -25,7 +25,7 @@ import numpy as np
 
 from . import anomaly
 from .modes import enable_grad, no_grad, state
-from .tensor_base import TensorBase, Version
+from .tensor_base import TensorBase
 
 _FREED = ("{} : trying to backward through the graph a second time (or to read saved values "
           "after they were freed). Pass retain_graph=True to the first backward() if you need "
@@ -130,9 +130,9 @@ class Function:
                     for o in outs]
         if state.grad_enabled and True in needs:
             ctx.out_meta = [(o.shape, o.dtype) for o in outs]
-            ctx.versions_out = [v or Version() for v in versions]
+            res = tuple(wrap(o, ctx, k, v) for k, (o, v) in enumerate(zip(outs, versions)))
+            ctx.versions_out = [t._vc for t in res]
             _remember_saved(ctx, args, raw, outs)
-            res = tuple(wrap(o, ctx, k, ctx.versions_out[k]) for k, o in enumerate(outs))
         else:
             res = tuple(wrap(o, None, 0, v) for o, v in zip(outs, versions))
         if state.tracer is not None:

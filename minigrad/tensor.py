@@ -347,22 +347,22 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def type_as(self, other: Tensor) -> Tensor:
         return self.astype(other.dtype)
 
-    def float(self) -> Tensor:
+    def float(self, memory_format=None) -> Tensor:
         return self.astype(np.float32)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format=None) -> Tensor:
         return self.astype(np.float64)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format=None) -> Tensor:
         return self.astype(np.float16)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format=None) -> Tensor:
         return self.astype(np.int64)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format=None) -> Tensor:
         return self.astype(np.int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format=None) -> Tensor:
         return self.astype(np.bool_)
 
     def __repr__(self) -> str:
@@ -647,6 +647,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         def compute(old):
             new = src_t.astype(self.dtype) if self.dtype.kind in "fc" else \
                 Tensor(src_t._data.astype(self.dtype))
+            if old.requires_grad:  # overwritten values pass no gradient back, as in torch
+                return A.Where.apply(new.broadcast_to(self.shape), old,
+                                     cond=np.ones(self.shape, np.bool_))
             return S.Copy.apply(new.broadcast_to(self.shape)) if new.requires_grad else new
 
         return self._inplace("copy_", compute)
@@ -741,12 +744,12 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {m.dtype}")
         try:
-            ok = np.broadcast_shapes(m.shape, self.shape) == self.shape
+            shape = np.broadcast_shapes(m.shape, self.shape)
         except ValueError:
-            ok = False
-        if not ok:
-            raise RuntimeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
-                               f"tensor's shape {self.shape}")
+            raise RuntimeError(f"masked_fill: mask of shape {m.shape} does not broadcast with "
+                               f"the tensor's shape {self.shape}") from None
+        if shape != self.shape:  # torch broadcasts the out-of-place form
+            return self.broadcast_to(shape).masked_fill(m, value)
         if isinstance(value, TensorBase):
             if value.ndim != 0:
                 raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, "
