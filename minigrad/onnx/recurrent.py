@@ -71,10 +71,16 @@ def layer_weights(m, layer: int, direction: int) -> tuple:
     return tuple(ws) if m.bias else (ws[0], ws[1], None, None)
 
 
+def mode_name(mode) -> str:
+    """``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``: the name of nn's ``Mode``
+    (an IntEnum, read by duck typing so that ``nn`` is not imported)."""
+    return getattr(mode, "name", mode)
+
+
 def recurrent(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
     """``nn.RNN/LSTM/GRU``: forward(input, hx=None, lengths=None)."""
     input, hx, lengths = (list(args) + [None, None])[:3]
-    mode, L, H = m.mode, m.num_layers, m.hidden_size
+    mode, L, H = mode_name(m.mode), m.num_layers, m.hidden_size
     D = 2 if m.bidirectional else 1
     batched = input.ndim == 3
     x, dims = g.value(input), g.dims(input)
@@ -136,7 +142,7 @@ def recurrent(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
 def cell(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
     """``nn.RNNCell/LSTMCell/GRUCell``: one step, as a length-1 sequence of the layer op."""
     x, hx = (list(args) + [None])[:2]
-    mode, H = m.mode, m.hidden_size
+    mode, H = mode_name(m.mode), m.hidden_size
     batched = x.ndim == 2
     lead = [0] if batched else [0, 1]  # (B, F) -> (1, B, F); (F,) -> (1, 1, F)
     dims = g.dims(x)
