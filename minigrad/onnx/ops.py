@@ -237,20 +237,40 @@ def _index_array(g: Graph, i: np.ndarray) -> tuple[str, tuple[Dim, ...]]:
     return nz, (g.opaque(nz, 0, int(i.sum())),)
 
 
+def _flat_gather(g: Graph, op: TracedOp) -> Result:
+    """x[index] for any index of constant arrays (several arrays, arrays mixed with ints,
+    n-D masks: what ``gather`` builds): the flat positions it reads, computed on the traced
+    shape, gathered from x flattened."""
+    x, y = op.args[0], op.outputs[0]
+    index = op.params["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, np.ndarray) and g.is_live(i) for i in items):
+        raise Unexportable("indexing with index arrays computed from the inputs, unless it "
+                           "is one integer or 1-D boolean array")
+    if not all(is_static(d) for d in g.dims(x)):
+        raise Unexportable(f"indexing a tensor with dynamic axes with {index!r}: only ints, "
+                           f"slices, None, ... and one index array follow a dynamic axis")
+    positions = np.arange(x.size, dtype=np.int64).reshape(x.shape)[index]
+    flat = g.add("Reshape", [g.value(x), g.ints([-1])])
+    y_name = g.add("Gather", [flat, g.const(positions)], axis=0)
+    return [(y_name, tuple(static(n) for n in y.shape))]
+
+
 def _getitem(g: Graph, op: TracedOp) -> Result:
-    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D boolean) array."""
+    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D boolean) array, which
+    follow dynamic axes; any other index of constant arrays by :func:`_flat_gather`."""
     x, y = op.args[0], op.outputs[0]
     index = op.params["index"]
     items = list(index) if isinstance(index, tuple) else [index]
     for i in items:
         if not (i is None or i is Ellipsis or isinstance(i, slice) or _is_int(i) or
-                (isinstance(i, np.ndarray) and (i.dtype.kind in "iu" or
-                                                i.dtype == np.bool_ and i.ndim == 1))):
-            raise Unexportable(f"indexing with {i!r} (only ints, slices, None, ... and one "
-                               f"integer or 1-D boolean array are exported)")
+                (isinstance(i, np.ndarray) and i.dtype.kind in "biu")):
+            raise Unexportable(f"indexing with {i!r} (only ints, slices, None, ... and "
+                               f"integer or boolean arrays are exported)")
     arrays = [i for i in items if isinstance(i, np.ndarray)]
-    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
-        raise Unexportable("indexing with several integer arrays, or arrays mixed with ints")
+    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)) or \
+            any(a.dtype == np.bool_ and a.ndim != 1 for a in arrays):
+        return _flat_gather(g, op)
     used = sum(1 for i in items if i is not None and i is not Ellipsis)
     if any(i is Ellipsis for i in items):
         k = next(n for n, i in enumerate(items) if i is Ellipsis)
