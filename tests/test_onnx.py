@@ -167,6 +167,36 @@ def test_recurrent_lengths_become_sequence_lens(kind, as_input):
     check(Packed(), (x, lengths))
 
 
+def test_mode_names_follow_nn():
+    from minigrad.onnx.recurrent import MODE_NAMES
+    from nn.kernels.recurrent import Mode
+
+    assert MODE_NAMES == {int(m): m.name for m in Mode}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bidir,with_lengths", [(False, False), (True, True)])
+def test_recurrent_layer_with_its_own_forward_is_traced(kind, bidir, with_lengths):
+    """A subclass that overrides forward is traced op by op: its fused recurrences become
+    one ONNX recurrent node per layer and direction."""
+    base = nn.RNN if kind.startswith("RNN") else getattr(nn, kind)
+
+    class Scaled(base):
+        def forward(self, x, hx=None):
+            out, h = super().forward(x, hx, lengths=[4, 2, 3] if with_lengths else None)
+            return out * 2.0, h
+
+    kw = {"nonlinearity": kind[4:].lower()} if kind.startswith("RNN") else {}
+    m = Scaled(3, 5, num_layers=2, bidirectional=bidir, **kw)
+    D = 2 if bidir else 1
+    x = randn(4, 3, 3)
+    h0 = randn(2 * D, 3, 5)
+    args = (x, (h0, randn(2 * D, 3, 5))) if kind == "LSTM" else (x, h0)
+    proto = check(m, args)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count(kind.split("_")[0]) == 2 * D
+
+
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 @pytest.mark.parametrize("batched,with_state,bias",
                          list(itertools.product([True, False], repeat=3)))

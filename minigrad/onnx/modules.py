@@ -18,7 +18,7 @@ import numpy as np
 
 from .graph import Dim, Graph, static
 from .ops import Result
-from .recurrent import cell, recurrent
+from .recurrent import cell, fused_recurrence, recurrent
 
 
 def _linear(g: Graph, m, args: list) -> Result:
@@ -118,7 +118,7 @@ def supported_names() -> str:
 
 
 #: ``nn`` op (``Function``) class name -> translator, for ``nn`` ops applied in a forward
-NN_OPS: dict[str, Callable] = {}
+NN_OPS: dict[str, Callable] = {"FusedRecurrence": fused_recurrence}
 
 
 def nn_op(fn: type) -> Callable | None:
