@@ -3,10 +3,12 @@
 How a call is traced.  During the run every module's ``forward`` is intercepted (an instance
 attribute, removed afterwards; ``Module.__call__`` calls ``self.forward``):
 
-* a module the exporter knows (``modules.MODULES``: Linear, LSTM, ...) runs normally, its
-  own ops are not recorded, and the call is recorded whole, to become its ONNX subgraph;
+* a module the exporter knows (``modules.MODULES``, by ``nn`` class name: Linear, LSTM...)
+  runs normally, its own ops are not recorded, and the call is recorded whole, to become
+  its ONNX subgraph;
 * any other module (containers, the user's own) runs its forward, whose tensor ops are
-  recorded by ``minigrad.autograd.trace_ops`` and translated one by one (``ops.OPS``);
+  recorded by ``minigrad.autograd.trace_ops`` and translated one by one (``ops.OPS``, and
+  ``modules.NN_OPS`` for ``nn``'s own ops);
 * an ``nn`` module the exporter does not know stops the export with an error naming it.
 
 Tensors are matched to graph values by identity; those not computed from the inputs
