@@ -377,6 +377,32 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    def _new(self, data: np.ndarray, dtype, requires_grad: bool, device) -> Tensor:
+        if device is not None:
+            check_device(device)
+        t = Tensor(data.astype(self.dtype if dtype is None else _dtype(dtype), copy=False))
+        return t.requires_grad_() if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.zeros(_shape_arg(size)), dtype, requires_grad, device)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.ones(_shape_arg(size)), dtype, requires_grad, device)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of ``size`` (zero-filled) with this tensor's dtype (unless ``dtype``)."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """``fill_value`` everywhere, shape ``size``, this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.full(_shape_arg((size,)), fill_value), dtype, requires_grad, device)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.array(_raw(data)), dtype, requires_grad, device)
+
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
