@@ -26,6 +26,7 @@ class _Local(threading.local):
         self.anomaly = False
         self.record_sites = False  # anomaly mode and check_graph remember where ops ran
         self.tracer: list | None = None  # trace_ops(): every Function.apply is appended
+        self.extras = 0  # > 0 while anomaly mode, site recording or tracing is on
 
 
 state = _Local()
