@@ -35,9 +35,8 @@ BARS = {
     "translate": (lambda r: r["train_bleu"] >= 20,
                   "fits its training pairs (held-out BLEU needs the full run)"),
     "caption_digits": (lambda r: r["exact_match"] >= 0.2, "names some digits exactly"),
-    "next_word": (lambda r: max(r["learned_ppl"], r["onehot_ppl"]) < 400
-                  and r["embedding_speedup"] > 1.5,
-                  "both learn (uniform guessing is 2000); the embedding lookup is faster"),
+    "next_word": (lambda r: max(r["learned_ppl"], r["onehot_ppl"]) < 400,
+                  "both learn (uniform guessing is 2000); speed is not asserted here"),
     "char_lm": (lambda r: r["val_bits_per_char"] < 4.0, "below the 4.6 bits of a uniform guess"),
     "timeseries": (lambda r: r["test_mse"] < r["baseline_mse"], "beats the last-value baseline"),
 }
