@@ -22,6 +22,7 @@ stoi = {c: i for i, c in enumerate(chars)}
 data = np.array([stoi[c] for c in text])
 vdata = np.array([stoi[c] for c in valid])
 V, T, B = len(chars), 64, 32
+HIDDEN = min(args.hidden, 128) if args.quick else args.hidden
 rng = np.random.default_rng(args.seed)
 print(f"{len(text):,} training characters from five novels, {V} distinct characters")
 
@@ -30,8 +31,8 @@ class CharLM(nn.Module):
     def __init__(self):
         super().__init__()
         self.emb = nn.Embedding(V, 32)
-        self.rnn = nn.LSTM(32, args.hidden, batch_first=True)
-        self.out = nn.Linear(args.hidden, V)
+        self.rnn = nn.LSTM(32, HIDDEN, batch_first=True)
+        self.out = nn.Linear(HIDDEN, V)
 
     def forward(self, x, state=None):
         h, state = self.rnn(self.emb(x), state)

@@ -64,7 +64,7 @@ def perplexity(model):
 counts = np.bincount(train_ids, minlength=len(vocab)) + 1.0  # add-one: no zero probability
 unigram_ppl = float(np.exp(-np.log(counts[valid_ids] / counts.sum()).mean()))
 results, curves, seconds = {}, {}, {}
-steps = 60 if args.quick else 1500
+steps = 40 if args.quick else 1500
 for learned in (False, True):
     mg.manual_seed(args.seed)
     model = LM(learned)
