@@ -6,13 +6,16 @@ import os
 import subprocess
 import sys
 
-from test_examples import EXAMPLES, parse_result
+import pytest
+from test_examples import EXAMPLES, EXTRAS_MISSING, SERIAL, parse_result
 
 
+@pytest.mark.skipif(bool(EXTRAS_MISSING), reason=f"the lesson needs {EXTRAS_MISSING}, from the "
+                    "'examples' extra: pip install -e '.[examples]'")
 def test_hessian_lesson_quick(tmp_path):
     proc = subprocess.run([sys.executable, "hessian_and_gradient_penalty.py", "--quick",
                            "--out", str(tmp_path)], cwd=EXAMPLES, capture_output=True,
-                          text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
+                          text=True, timeout=600, env={**os.environ, **SERIAL, "MPLBACKEND": "Agg"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = parse_result(proc.stdout)
     # float64 central differences with eps = 1e-5: truncation error ~ eps^2 * |third derivative|
