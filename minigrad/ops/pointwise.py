@@ -185,7 +185,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.expm1(x)
+        y = np.asarray(np.expm1(x))  # 0-d: an array, so the saved y is the output
         ctx.save_for_backward(y)
         return y
 
@@ -200,7 +200,7 @@ class Exp2(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.exp2(x)
+        y = np.asarray(np.exp2(x))
         ctx.save_for_backward(y)
         return y
 
@@ -246,7 +246,7 @@ class Rsqrt(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore", invalid="ignore"):
-            y = (1 / np.sqrt(x)).astype(x.dtype, copy=False)
+            y = np.asarray(1 / np.sqrt(x), x.dtype)
         ctx.save_for_backward(y)
         return y
 
@@ -276,7 +276,7 @@ class Reciprocal(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore"):
-            y = (1 / x).astype(x.dtype, copy=False)
+            y = np.asarray(1 / x, x.dtype)
         ctx.save_for_backward(y)
         return y
 
@@ -432,11 +432,11 @@ class Round(_Step):
 
 
 class Sign(_Step):
-    """y = sign x (-1, 0 or 1; NaN stays NaN);  dy/dx = 0"""
+    """y = sign x (-1, 0 or 1; 0 for NaN, as torch);  dy/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        return np.where(np.isnan(x), x.dtype.type(0), np.sign(x))
 
 
 class Sgn(Sign):
@@ -451,7 +451,7 @@ class LogAddExp(Function):
     def forward(ctx, a, b):
         with np.errstate(invalid="ignore"):
             y = np.where(a == b, a + _LN2, np.maximum(a, b) + np.log1p(np.exp(-np.abs(a - b))))
-        y = y.astype(a.dtype, copy=False)
+        y = np.asarray(y, a.dtype)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -588,14 +588,19 @@ class Addcdiv(Function):
 
 class Lerp(Function):
     """y = start + w (end - start);  dy/dstart = 1 - w, dy/dend = w, dy/dw = end - start.
-    For |w| >= 1/2 the forward computes end - (end - start)(1 - w), torch's rounding."""
+
+    Rounded as torch's kernel: fma(w, d, start) for |w| < 1/2, else fma(w - 1, d, end), with
+    d = end - start; below float64 the fused multiply-add is emulated in float64."""
 
     @staticmethod
     def forward(ctx, start, end, weight):
         ctx.save_for_backward(start, end, weight)
         d = end - start
-        return np.where(np.abs(weight) < 0.5, start + weight * d,
-                        end - d * (1 - weight)).astype(start.dtype, copy=False)
+        small = np.abs(weight) < 0.5
+        wide = np.float64 if start.dtype.itemsize < 8 else start.dtype
+        coeff = np.where(small, weight, weight - 1).astype(wide)
+        base = np.where(small, start, end).astype(wide)
+        return np.asarray(coeff * d.astype(wide) + base, start.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -612,6 +617,11 @@ def _promote(*dtypes: np.dtype) -> np.dtype:
 
 def _raw(x):
     return x._data if isinstance(x, TensorBase) else np.asarray(x)
+
+
+def _need_tensor(x, name: str, arg: str) -> None:
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
 
 
 class PointwiseMethods:
@@ -751,7 +761,7 @@ class PointwiseMethods:
         return self._step(Round, "round", decimals=int(decimals))
 
     def sign(self):
-        """-1, 0 or 1 by the sign of x (NaN stays NaN; gradient zero)."""
+        """-1, 0 or 1 by the sign of x (0 for NaN, as torch; gradient zero)."""
         if self.dtype.kind == "b":
             return self._wrap(self._data.copy())
         if self.dtype.kind in "iu":
@@ -775,6 +785,7 @@ class PointwiseMethods:
     # -------------------------------------------------------------- two inputs
     def logaddexp(self, other):
         """log(e^x + e^other), without overflow."""
+        _need_tensor(other, "logaddexp", "other")
         if self.dtype.kind != "f" and _raw(other).dtype.kind != "f":
             raise NotImplementedError("logaddexp: not implemented for integer tensors; "
                                       "convert with .float() first")
@@ -786,6 +797,7 @@ class PointwiseMethods:
 
     def atan2(self, other):
         """The angle of the point (other, x), in (-pi, pi]."""
+        _need_tensor(other, "atan2", "other")
         return self._pair(Atan2, other, floating=True)
 
     arctan2 = atan2
@@ -817,11 +829,15 @@ class PointwiseMethods:
     # -------------------------------------------------------------- three inputs
     def addcmul(self, tensor1, tensor2, *, value=1):
         """x + value * tensor1 * tensor2 (broadcast together)."""
+        _need_tensor(tensor1, "addcmul", "tensor1")
+        _need_tensor(tensor2, "addcmul", "tensor2")
         x, t1, t2 = self._operands("addcmul", tensor1, tensor2)
         return Addcmul.apply(x, t1, t2, value=value)
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         """x + value * tensor1 / tensor2 (broadcast together)."""
+        _need_tensor(tensor1, "addcdiv", "tensor1")
+        _need_tensor(tensor2, "addcdiv", "tensor2")
         if _raw(tensor1).dtype.kind in "iub" and _raw(tensor2).dtype.kind in "iub":
             raise RuntimeError("Integer division with addcdiv is no longer supported; use "
                                "float tensors for tensor1 and tensor2 (or torch.floor_divide)")
@@ -830,6 +846,7 @@ class PointwiseMethods:
 
     def lerp(self, end, weight):
         """x + weight * (end - x): linear interpolation, ``weight`` a number or tensor."""
+        _need_tensor(end, "lerp", "end")
         if self.dtype.kind != "f":
             raise NotImplementedError(f"lerp: not implemented for {self.dtype} tensors")
         if _raw(end).dtype != self.dtype:
@@ -927,7 +944,9 @@ def _unary(name: str):
 
 def _binary(name: str, fn_class):
     def fn(input, other):
-        if not isinstance(input, TensorBase) and isinstance(other, TensorBase):
+        # torch takes a number as the first argument only for these
+        if name in ("xlogy", "remainder", "floor_divide") and \
+                not isinstance(input, TensorBase) and isinstance(other, TensorBase):
             return other._pair(fn_class, input, floating=name in ("xlogy",), reverse=True)
         return getattr(_tensor(input, name), name)(other)
     fn.__name__ = fn.__qualname__ = name
