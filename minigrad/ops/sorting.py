@@ -78,13 +78,22 @@ class ReverseCumsum(Function):
         return _run(Cumsum, g, dim=ctx.params["dim"])
 
 
+def _exclusive_cumprod(x, dim: int, reverse: bool = False):
+    """prod_{j<i} x_j along dim (prod_{j>i} with ``reverse``): exact with zeros, and built
+    from differentiable pieces, so it is the rule for the gradients that meet zeros."""
+    xs = np.swapaxes(x, dim, -1)
+    xs = xs[..., ::-1] if reverse else xs
+    shifted = np.concatenate([np.ones_like(xs[..., :1]), xs[..., :-1]], -1)
+    out = _run(Cumprod, shifted, dim=-1)
+    return np.swapaxes(out[..., ::-1] if reverse else out, dim, -1)
+
+
 class Cumprod(Function):
     """y_k = prod_{i<=k} x_i along dim;  dx_i = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j.
 
-    With no zero in the slice that is revcumsum(g y)_i / x_i.  With zeros (torch's rule, exact):
-    before the first zero z the same formula holds (terms past z vanish); at z it is
-    revcumsum(g y')_z with y' the cumprod of x with x_z set to 1; after z every term has the
-    factor x_z = 0."""
+    Without zeros that is revcumsum(g y)_i / x_i.  With zeros (torch's rule, exact, and exact
+    again for double backward): dx_i = E_i S_i with E_i = prod_{j<i} x_j and
+    S_i = sum_{k>=i} g_k M_ik, M_ik = prod_{i<j<=k} x_j (an n x n cumprod per slice)."""
 
     @staticmethod
     def forward(ctx, x, *, dim):
@@ -96,39 +105,40 @@ class Cumprod(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         dim = ctx.params["dim"]
-        zero = np.asarray(x) == 0
-        if not zero.any():
+        if not (np.asarray(x) == 0).any():
             return _run(ReverseCumsum, g * y, dim=dim) / x
-        zeros_so_far = np.cumsum(zero, dim)
-        before, first = zeros_so_far == 0, zero & (zeros_so_far == 1)
-        head = _run(ReverseCumsum, g * y, dim=dim) / np.where(before, x, 1)
-        y1 = _run(Cumprod, np.where(first, 1, x), dim=dim)
-        at_zero = _run(ReverseCumsum, g * y1, dim=dim)
-        return np.where(before, head, np.where(first, at_zero, at_zero * 0))
+        xs, gs = np.swapaxes(x, dim, -1), np.swapaxes(g, dim, -1)
+        k = np.arange(xs.shape[-1])
+        later = k[None, :] > k[:, None]  # [i, j]: j > i
+        m = _run(Cumprod, np.where(later, np.expand_dims(xs, -2), 1), dim=-1)
+        m = np.where(later | (k[None, :] == k[:, None]), m, 0)  # M_ik, zero for k < i
+        s = (m * np.expand_dims(gs, -2)).sum(-1)
+        return np.swapaxes(_exclusive_cumprod(xs, -1) * s, dim, -1)
 
 
 class Prod(Function):
-    """y = prod over dims of x;  dy/dx_i = prod_{j != i} x_j: y / x_i without zeros, the
-    product of the others at a single zero, 0 everywhere when two or more are zero."""
+    """y = prod over dims of x;  dy/dx_i = prod_{j != i} x_j: y / x_i without zeros, else
+    (exact, and exact again for double backward) the product of the exclusive prefix and
+    suffix products along the reduced dim (all dims: the flattened tensor)."""
 
     @staticmethod
     def forward(ctx, x, *, dims, keepdim):
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, np.asarray(np.prod(x, axis=dims, keepdims=True)))
         return np.asarray(np.prod(x, axis=dims, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        x, y = ctx.saved_tensors
         dims, keepdim = ctx.params["dims"], ctx.params["keepdim"]
         ge = expand_reduced(g, dims, keepdim)
-        zero = np.asarray(x) == 0
-        x1 = np.where(zero, 1, x) if zero.any() else x
-        others = _run(Prod, x1, dims=dims, keepdim=True)  # product of the nonzero values
-        if not zero.any():
-            return ge * others / x
-        n_zero = zero.sum(axis=dims, keepdims=True)
-        return ge * np.where(n_zero == 0, others / x1,
-                             np.where((n_zero == 1) & zero, others, others * 0))
+        if not dims:
+            return ge
+        if not (np.asarray(x) == 0).any():
+            return ge * _run(Prod, x, dims=dims, keepdim=True) / x
+        flat = x if len(dims) == 1 else np.reshape(x, (-1,))
+        d = dims[0] if len(dims) == 1 else 0
+        others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
+        return ge * np.reshape(others, np.shape(x))
 
 
 # ---------------------------------------------------------------------------- reductions
