@@ -196,6 +196,7 @@ from .ops.sorting import (  # noqa: E402
     cumprod,
     cumsum,
     kthvalue,
+    logcumsumexp,
     median,
     msort,
     norm,

@@ -192,6 +192,7 @@ SCANS = {
     "prod_dim": (lambda x, d: x.prod(d), lambda t, d: t.prod(d)),
     "prod_keepdim": (lambda x, d: mg.prod(x, d, keepdim=True), lambda t, d: t.prod(d, True)),
     "prod_all": (lambda x, d: x.prod(), lambda t, d: t.prod()),
+    "logcumsumexp": (lambda x, d: mg.logcumsumexp(x, d), lambda t, d: t.logcumsumexp(d)),
 }
 
 
@@ -298,3 +299,13 @@ def test_norm_defaults_dtypes_and_errors_like_torch():
         mg.tensor(a).norm(dim=2)
     with pytest.raises(NotImplementedError, match="nuc"):
         mg.tensor(a).norm("nuc")
+
+
+@needs_torch
+def test_logcumsumexp_large_values_and_errors_like_torch():
+    a = np.array([[800.0, -700.0, 805.0, 0.0], [-np.inf, 1.0, -np.inf, 2.0]])
+    assert_torch_parity(lambda x: x.logcumsumexp(1), lambda t: t.logcumsumexp(1), [a[:1]])
+    np.testing.assert_allclose(mg.tensor(a).logcumsumexp(1).numpy(),
+                               torch.tensor(a).logcumsumexp(1).numpy(), rtol=1e-14)
+    with pytest.raises(NotImplementedError, match="logcumsumexp"):
+        mg.tensor([1, 2]).logcumsumexp(0)

@@ -78,6 +78,39 @@ class ReverseCumsum(Function):
         return _run(Cumsum, g, dim=ctx.params["dim"])
 
 
+def _reverse(x, dim: int):
+    """x reversed along dim (a view; on Tensors a differentiable read)."""
+    return np.swapaxes(np.swapaxes(x, dim, -1)[..., ::-1], dim, -1)
+
+
+class LogCumSumExp(Function):
+    """y_k = log sum_{i<=k} e^{x_i} along dim;  dx_i = sum_{k>=i} g_k e^{x_i - y_k}.
+
+    The backward stays in log space (TensorFlow's and torch's rule): with g split into its
+    positive and negative parts, dx = e^{x + rlcse(log g+ - y)} - e^{x + rlcse(log g- - y)},
+    rlcse the reversed logcumsumexp, so no e^{-y} ever overflows."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        y = np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        dim = ctx.params["dim"]
+        ga = np.asarray(g)
+        out = 0
+        for part, sign in ((ga > 0, 1), (ga < 0, -1)):
+            if not part.any():
+                continue
+            log_g = np.where(part, np.log(np.where(part, g * sign, 1)), -np.inf)
+            tail = _reverse(_run(LogCumSumExp, _reverse(log_g - y, dim), dim=dim), dim)
+            out = out + sign * np.exp(x + tail)
+        return out if not isinstance(out, int) else np.zeros_like(x)
+
+
 def _exclusive_cumprod(x, dim: int, reverse: bool = False):
     """prod_{j<i} x_j along dim (prod_{j>i} with ``reverse``): exact with zeros, and built
     from differentiable pieces, so it is the rule for the gradients that meet zeros."""
@@ -330,6 +363,13 @@ class SortingMethods:
         """Running products along ``dim`` (exact gradient even with zeros in the input)."""
         return self._scan(Cumprod, dim, dtype, "cumprod")
 
+    def logcumsumexp(self, dim: int | None = None):
+        """log of the running sums of e^x along ``dim``, without overflow."""
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"logcumsumexp: not implemented for {self.dtype} tensors;"
+                                      f" convert with .float() first")
+        return self._scan(LogCumSumExp, dim, None, "logcumsumexp")
+
     def cumsum_(self, dim: int, dtype=None):
         return self._inplace_op("cumsum_", "cumsum", dim, dtype)
 
@@ -394,3 +434,4 @@ sort, argsort, msort, topk, kthvalue = (_method(n) for n in ("sort", "argsort", 
                                                               "kthvalue"))
 median, cumsum, cumprod, prod, norm = (_method(n) for n in ("median", "cumsum", "cumprod",
                                                              "prod", "norm"))
+logcumsumexp = _method("logcumsumexp")
