@@ -18,6 +18,7 @@ place of a float64; the kernel calls the C library's erf through Numba, elementw
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..kernels import jit, pick
 from ..tensor_base import TensorBase
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -658,69 +662,69 @@ class PointwiseMethods:
                 (o.astype(dt) if isinstance(o, TensorBase) else o.astype(dt)) for o in ops]
 
     # -------------------------------------------------------------- one input
-    def log1p(self):
+    def log1p(self) -> Tensor:
         """log(1 + x), accurate for small x."""
         return Log1p.apply(self._floating())
 
-    def expm1(self):
+    def expm1(self) -> Tensor:
         """e^x - 1, accurate for small x."""
         return Expm1.apply(self._floating())
 
-    def exp2(self):
+    def exp2(self) -> Tensor:
         """2^x."""
         return Exp2.apply(self._floating())
 
-    def log2(self):
+    def log2(self) -> Tensor:
         """log base 2."""
         return Log2.apply(self._floating())
 
-    def log10(self):
+    def log10(self) -> Tensor:
         """log base 10."""
         return Log10.apply(self._floating())
 
-    def rsqrt(self):
+    def rsqrt(self) -> Tensor:
         """1 / sqrt(x)."""
         return Rsqrt.apply(self._floating())
 
-    def reciprocal(self):
+    def reciprocal(self) -> Tensor:
         """1 / x (integers give the default float dtype)."""
         return Reciprocal.apply(self._floating())
 
-    def square(self):
+    def square(self) -> Tensor:
         """x * x (integers stay integers; bool gives int64)."""
         return Square.apply(self if self.dtype.kind != "b" else self.astype(np.int64))
 
-    def sinh(self):
+    def sinh(self) -> Tensor:
         """Hyperbolic sine."""
         return Sinh.apply(self._floating())
 
-    def cosh(self):
+    def cosh(self) -> Tensor:
         """Hyperbolic cosine."""
         return Cosh.apply(self._floating())
 
-    def asin(self):
+    def asin(self) -> Tensor:
         """Inverse sine (NaN outside [-1, 1])."""
         return Asin.apply(self._floating())
 
-    def acos(self):
+    def acos(self) -> Tensor:
         """Inverse cosine (NaN outside [-1, 1])."""
         return Acos.apply(self._floating())
 
-    def atan(self):
+    def atan(self) -> Tensor:
         """Inverse tangent."""
         return Atan.apply(self._floating())
 
     arcsin, arccos, arctan = asin, acos, atan
 
-    def erf(self):
+    def erf(self) -> Tensor:
         """The error function 2/sqrt(pi) int_0^x e^{-t^2} dt."""
         return Erf.apply(self._floating())
 
-    def erfc(self):
+    def erfc(self) -> Tensor:
         """1 - erf(x), accurate where erf(x) is close to 1."""
         return Erfc.apply(self._floating())
 
-    def neg(self):
+    def neg(self) -> Tensor:
         """-x."""
         if self.dtype.kind == "b":
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
@@ -730,28 +734,28 @@ class PointwiseMethods:
 
     negative = neg
 
-    def frac(self):
+    def frac(self) -> Tensor:
         """x - trunc(x) (keeps the sign of x)."""
         if self.dtype.kind not in "f":
             raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors; it "
                                       f"needs a floating-point tensor")
         return Frac.apply(self)
 
-    def floor(self):
+    def floor(self) -> Tensor:
         """Largest integer <= x (gradient zero)."""
         return self._step(Floor, "floor")
 
-    def ceil(self):
+    def ceil(self) -> Tensor:
         """Smallest integer >= x (gradient zero)."""
         return self._step(Ceil, "ceil")
 
-    def trunc(self):
+    def trunc(self) -> Tensor:
         """x rounded toward zero (gradient zero)."""
         return self._step(Trunc, "trunc")
 
     fix = trunc
 
-    def round(self, decimals: int = 0):
+    def round(self, decimals: int = 0) -> Tensor:
         """x rounded to ``decimals`` decimal places, halves to even (gradient zero)."""
         if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
             raise TypeError(f"round(): decimals must be an int, got {type(decimals).__name__}")
@@ -760,7 +764,7 @@ class PointwiseMethods:
                                       f"{self.dtype} tensors")
         return self._step(Round, "round", decimals=int(decimals))
 
-    def sign(self):
+    def sign(self) -> Tensor:
         """-1, 0 or 1 by the sign of x (0 for NaN, as torch; gradient zero)."""
         if self.dtype.kind == "b":
             return self._wrap(self._data.copy())
@@ -768,7 +772,7 @@ class PointwiseMethods:
             return self._wrap(np.sign(self._data))
         return Sign.apply(self)
 
-    def sgn(self):
+    def sgn(self) -> Tensor:
         """sign(x) for real tensors (torch's complex-aware sign)."""
         if self.dtype.kind != "f":
             return self.sign()
@@ -783,7 +787,7 @@ class PointwiseMethods:
         return NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     # -------------------------------------------------------------- two inputs
-    def logaddexp(self, other):
+    def logaddexp(self, other) -> Tensor:
         """log(e^x + e^other), without overflow."""
         _need_tensor(other, "logaddexp", "other")
         if self.dtype.kind != "f" and _raw(other).dtype.kind != "f":
@@ -791,50 +795,50 @@ class PointwiseMethods:
                                       "convert with .float() first")
         return self._pair(LogAddExp, other, floating=True)
 
-    def xlogy(self, other):
+    def xlogy(self, other) -> Tensor:
         """x * log(other), 0 where x == 0 (unless other is NaN)."""
         return self._pair(Xlogy, other, floating=True)
 
-    def atan2(self, other):
+    def atan2(self, other) -> Tensor:
         """The angle of the point (other, x), in (-pi, pi]."""
         _need_tensor(other, "atan2", "other")
         return self._pair(Atan2, other, floating=True)
 
     arctan2 = atan2
 
-    def remainder(self, other):
+    def remainder(self, other) -> Tensor:
         """x - other * floor(x / other): the remainder with the sign of ``other`` (Python's %)."""
         return self._pair(Remainder, other)
 
-    def __mod__(self, other):
+    def __mod__(self, other) -> Tensor:
         return self.remainder(other)
 
-    def __rmod__(self, other):
+    def __rmod__(self, other) -> Tensor:
         return self._pair(Remainder, other, reverse=True)
 
-    def fmod(self, other):
+    def fmod(self, other) -> Tensor:
         """x - other * trunc(x / other): the remainder with the sign of x (C's fmod)."""
         return self._pair(Fmod, other)
 
-    def floor_divide(self, other):
+    def floor_divide(self, other) -> Tensor:
         """floor(x / other) (no derivative, as torch)."""
         return self._pair(FloorDivide, other)
 
-    def __floordiv__(self, other):
+    def __floordiv__(self, other) -> Tensor:
         return self.floor_divide(other)
 
-    def __rfloordiv__(self, other):
+    def __rfloordiv__(self, other) -> Tensor:
         return self._pair(FloorDivide, other, reverse=True)
 
     # -------------------------------------------------------------- three inputs
-    def addcmul(self, tensor1, tensor2, *, value=1):
+    def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
         """x + value * tensor1 * tensor2 (broadcast together)."""
         _need_tensor(tensor1, "addcmul", "tensor1")
         _need_tensor(tensor2, "addcmul", "tensor2")
         x, t1, t2 = self._operands("addcmul", tensor1, tensor2)
         return Addcmul.apply(x, t1, t2, value=value)
 
-    def addcdiv(self, tensor1, tensor2, *, value=1):
+    def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
         """x + value * tensor1 / tensor2 (broadcast together)."""
         _need_tensor(tensor1, "addcdiv", "tensor1")
         _need_tensor(tensor2, "addcdiv", "tensor2")
@@ -844,7 +848,7 @@ class PointwiseMethods:
         x, t1, t2 = self._operands("addcdiv", tensor1, tensor2)
         return Addcdiv.apply(x, t1, t2, value=value)
 
-    def lerp(self, end, weight):
+    def lerp(self, end, weight) -> Tensor:
         """x + weight * (end - x): linear interpolation, ``weight`` a number or tensor."""
         _need_tensor(end, "lerp", "end")
         if self.dtype.kind != "f":
@@ -858,25 +862,25 @@ class PointwiseMethods:
         return Lerp.apply(x, e, w)
 
     # -------------------------------------------------------------- tests and logic
-    def isnan(self):
+    def isnan(self) -> Tensor:
         """True where x is NaN."""
         return self._wrap(np.isnan(self._data))
 
-    def isinf(self):
+    def isinf(self) -> Tensor:
         """True where x is +inf or -inf."""
         return self._wrap(np.isinf(self._data))
 
-    def isposinf(self):
+    def isposinf(self) -> Tensor:
         """True where x is +inf."""
         return self._wrap(np.isposinf(self._data) if self.dtype.kind == "f"
                           else np.zeros(self.shape, bool))
 
-    def isneginf(self):
+    def isneginf(self) -> Tensor:
         """True where x is -inf."""
         return self._wrap(np.isneginf(self._data) if self.dtype.kind == "f"
                           else np.zeros(self.shape, bool))
 
-    def isfinite(self):
+    def isfinite(self) -> Tensor:
         """True where x is neither NaN nor infinite."""
         return self._wrap(np.isfinite(self._data))
 
@@ -889,41 +893,43 @@ class PointwiseMethods:
                                f"of tensor b {b.shape} (they cannot be broadcast)") from None
         return self._wrap(fn(self._data, b))
 
-    def logical_and(self, other):
+    def logical_and(self, other) -> Tensor:
         """x != 0 and other != 0 (bool)."""
         return self._logical(np.logical_and, other, "logical_and")
 
-    def logical_or(self, other):
+    def logical_or(self, other) -> Tensor:
         """x != 0 or other != 0 (bool)."""
         return self._logical(np.logical_or, other, "logical_or")
 
-    def logical_xor(self, other):
+    def logical_xor(self, other) -> Tensor:
         """(x != 0) != (other != 0) (bool)."""
         return self._logical(np.logical_xor, other, "logical_xor")
 
-    def logical_not(self):
+    def logical_not(self) -> Tensor:
         """x == 0 (bool)."""
         return self._wrap(np.logical_not(self._data))
 
     # -------------------------------------------------------------- in place
-    def log1p_(self): return self._inplace_op("log1p_", "log1p")
-    def expm1_(self): return self._inplace_op("expm1_", "expm1")
-    def rsqrt_(self): return self._inplace_op("rsqrt_", "rsqrt")
-    def reciprocal_(self): return self._inplace_op("reciprocal_", "reciprocal")
-    def square_(self): return self._inplace_op("square_", "square")
-    def erf_(self): return self._inplace_op("erf_", "erf")
-    def floor_(self): return self._inplace_op("floor_", "floor")
-    def ceil_(self): return self._inplace_op("ceil_", "ceil")
-    def trunc_(self): return self._inplace_op("trunc_", "trunc")
-    def frac_(self): return self._inplace_op("frac_", "frac")
-    def round_(self, decimals=0): return self._inplace_op("round_", "round", decimals=decimals)
-    def sign_(self): return self._inplace_op("sign_", "sign")
-    def remainder_(self, o): return self._inplace_op("remainder_", "remainder", o)
-    def fmod_(self, o): return self._inplace_op("fmod_", "fmod", o)
-    def clamp_min_(self, m): return self._inplace_op("clamp_min_", "clamp_min", m)
-    def clamp_max_(self, m): return self._inplace_op("clamp_max_", "clamp_max", m)
+    def log1p_(self) -> Tensor: return self._inplace_op("log1p_", "log1p")
+    def expm1_(self) -> Tensor: return self._inplace_op("expm1_", "expm1")
+    def rsqrt_(self) -> Tensor: return self._inplace_op("rsqrt_", "rsqrt")
+    def reciprocal_(self) -> Tensor: return self._inplace_op("reciprocal_", "reciprocal")
+    def square_(self) -> Tensor: return self._inplace_op("square_", "square")
+    def erf_(self) -> Tensor: return self._inplace_op("erf_", "erf")
+    def floor_(self) -> Tensor: return self._inplace_op("floor_", "floor")
+    def ceil_(self) -> Tensor: return self._inplace_op("ceil_", "ceil")
+    def trunc_(self) -> Tensor: return self._inplace_op("trunc_", "trunc")
+    def frac_(self) -> Tensor: return self._inplace_op("frac_", "frac")
+    def round_(self, decimals=0) -> Tensor:
+        return self._inplace_op("round_", "round", decimals=decimals)
 
-    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    def sign_(self) -> Tensor: return self._inplace_op("sign_", "sign")
+    def remainder_(self, o) -> Tensor: return self._inplace_op("remainder_", "remainder", o)
+    def fmod_(self, o) -> Tensor: return self._inplace_op("fmod_", "fmod", o)
+    def clamp_min_(self, m) -> Tensor: return self._inplace_op("clamp_min_", "clamp_min", m)
+    def clamp_max_(self, m) -> Tensor: return self._inplace_op("clamp_max_", "clamp_max", m)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         return self._inplace_op("nan_to_num_", "nan_to_num", nan, posinf, neginf)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from ..autograd import Function
 from ..tensor_base import TensorBase
 from .indexing import GetItem, gather_index
 from .reduce import expand_reduced, normalize_dims
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 # torch.return_types.*: namedtuples of (values, indices)
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -286,23 +290,24 @@ class SortingMethods:
     def _as_1d(self) -> np.ndarray:
         return self._data.reshape(1) if self.ndim == 0 else self._data
 
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
         """(values, indices) sorted along ``dim``; NaN sorts as the largest value.  The sort
         is always stable (equal elements keep their order), which ``stable=False`` allows."""
         d = _one_dim(self, dim, "sort")
         return SortResult(*self._select(argsort_np(self._as_1d(), d, descending), d))
 
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """The indices that sort the tensor along ``dim`` (int64, no gradient)."""
         d = _one_dim(self, dim, "argsort")
         idx = argsort_np(self._as_1d(), d, descending)
         return self._wrap(idx.reshape(self.shape).astype(np.int64, copy=False))
 
-    def msort(self):
+    def msort(self) -> Tensor:
         """Sorted along dim 0 (values only)."""
         return self.sort(0).values
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    def topk(self, k: int, dim: int = -1, largest: bool = True,
+             sorted: bool = True) -> TopkResult:  # noqa: A002
         """(values, indices) of the ``k`` largest (or smallest) elements along ``dim``,
         in order; the gradient goes to the positions chosen."""
         k, d = _check_k(k, "topk"), _one_dim(self, dim, "topk")
@@ -315,7 +320,7 @@ class SortingMethods:
             idx = np.zeros(1, np.int64)  # torch returns the element itself
         return TopkResult(*self._select(idx, d))
 
-    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> KthvalueResult:
         """(values, indices) of the k-th smallest element (k from 1) along ``dim``."""
         k, d = _check_k(k, "kthvalue"), _one_dim(self, dim, "kthvalue")
         n = self.shape[d] if self.ndim else 1
@@ -325,7 +330,7 @@ class SortingMethods:
         idx = np.take(argsort_np(self._as_1d(), d), [k - 1], axis=d)
         return KthvalueResult(*self._select(idx, d, keepdim))
 
-    def median(self, dim: int | None = None, keepdim: bool = False):
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MedianResult:
         """Without ``dim``: the lower median of all elements (0-d; the gradient is split among
         the elements equal to it).  With ``dim``: (values, indices) of the lower median along
         it.  NaN anywhere makes the median NaN, as torch."""
@@ -355,28 +360,28 @@ class SortingMethods:
             return fn.apply(x.reshape(1), dim=0).reshape(())
         return fn.apply(x, dim=d)
 
-    def cumsum(self, dim: int | None = None, dtype=None):
+    def cumsum(self, dim: int | None = None, dtype=None) -> Tensor:
         """Running sums along ``dim`` (integers and bools sum in int64)."""
         return self._scan(Cumsum, dim, dtype, "cumsum")
 
-    def cumprod(self, dim: int | None = None, dtype=None):
+    def cumprod(self, dim: int | None = None, dtype=None) -> Tensor:
         """Running products along ``dim`` (exact gradient even with zeros in the input)."""
         return self._scan(Cumprod, dim, dtype, "cumprod")
 
-    def logcumsumexp(self, dim: int | None = None):
+    def logcumsumexp(self, dim: int | None = None) -> Tensor:
         """log of the running sums of e^x along ``dim``, without overflow."""
         if self.dtype.kind != "f":
             raise NotImplementedError(f"logcumsumexp: not implemented for {self.dtype} tensors;"
                                       f" convert with .float() first")
         return self._scan(LogCumSumExp, dim, None, "logcumsumexp")
 
-    def cumsum_(self, dim: int, dtype=None):
+    def cumsum_(self, dim: int, dtype=None) -> Tensor:
         return self._inplace_op("cumsum_", "cumsum", dim, dtype)
 
-    def cumprod_(self, dim: int, dtype=None):
+    def cumprod_(self, dim: int, dtype=None) -> Tensor:
         return self._inplace_op("cumprod_", "cumprod", dim, dtype)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype=None):
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
         """Product of all elements, or along one ``dim`` (integers and bools in int64)."""
         x = self if dtype is None else self.astype(dtype)
         if x.dtype.kind in "biu" and dtype is None:
@@ -387,7 +392,7 @@ class SortingMethods:
                           keepdim=keepdim)
 
     # -------------------------------------------------------------- norms
-    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         """The vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm."""
         if isinstance(p, str):
             if p != "fro":
@@ -397,8 +402,8 @@ class SortingMethods:
         return vector_norm(self, p, dim, keepdim, dtype=dtype)
 
 
-def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *,  # noqa: A002
-                dtype=None):
+def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *,  # noqa: A002
+                dtype=None) -> Tensor:
     """(sum over ``dim`` of |x|^ord)^(1/ord), ``dim`` an int, a tuple or None (all);
     ord = inf / -inf: max / min of |x|; ord = 0: number of nonzeros.  ``x`` must be float."""
     if not isinstance(x, TensorBase):
