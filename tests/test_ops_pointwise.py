@@ -446,3 +446,15 @@ def test_in_place_variants():
 def test_neg_of_bool_raises_like_torch():
     with pytest.raises(RuntimeError, match="logical_not"):
         mg.neg(mg.tensor([True]))
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 1, 3)])
+def test_binary_and_ternary_on_empty_tensors_give_empty_gradients(shape):
+    fns = [v[0] for v in BINARY.values()] + [v[0] for v in TERNARY.values()]
+    for fn in fns:
+        n = 3 if fn in [v[0] for v in TERNARY.values()] else 2
+        xs = [mg.zeros(*shape, dtype=np.float64, requires_grad=True) for _ in range(n)]
+        out = fn(*xs)
+        assert out.shape == shape
+        out.sum().backward()
+        assert all(x.grad is None or x.grad.shape == shape for x in xs)
