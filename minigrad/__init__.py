@@ -45,7 +45,6 @@ from .functional import (
     amin,
     argmax,
     argmin,
-    bmm,
     broadcast_to,
     clamp,
     clip,
@@ -64,7 +63,6 @@ from .functional import (
     mean,
     min,
     minimum,
-    mm,
     numel,
     permute,
     relu,
@@ -137,5 +135,23 @@ float, int, bool = _dt.float, _dt.int, _dt.bool
 
 __version__ = "0.1.0"
 
+# ops: linalg, movement, scatter
+from .ops.linalg import (  # noqa: E402
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    einsum,
+    ger,
+    mm,
+    mv,
+    outer,
+    tensordot,
+    vdot,
+)
+
+# isort: split
 # last, once the engine is complete: the alias minigrad.nn -> the nn package (built on it)
 from . import nn  # noqa: E402

@@ -1044,14 +1044,6 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def matmul(self, other) -> Tensor:
         return matmul(self, other)
 
-    mm = matmul
-
-    def bmm(self, other) -> Tensor:
-        if self.ndim != 3 or np.ndim(_raw(other)) != 3:
-            raise RuntimeError(f"bmm: both arguments must be 3-D, got {self.shape} and "
-                               f"{np.shape(_raw(other))}")
-        return matmul(self, other)
-
     def where(self, condition, other) -> Tensor:
         return where(condition, self, other)
 
