@@ -151,6 +151,22 @@ from .ops.linalg import (  # noqa: E402
     tensordot,
     vdot,
 )
+from .ops.movement import (  # noqa: E402
+    broadcast_tensors,
+    diag,
+    diag_embed,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    meshgrid,
+    repeat_interleave,
+    roll,
+    rot90,
+    tile,
+    tril,
+    triu,
+)
 
 # isort: split
 # last, once the engine is complete: the alias minigrad.nn -> the nn package (built on it)
