@@ -167,6 +167,19 @@ from .ops.movement import (  # noqa: E402
     tril,
     triu,
 )
+from .ops.scatter import (  # noqa: E402
+    argwhere,
+    index_add,
+    index_copy,
+    index_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take,
+    take_along_dim,
+)
 
 # isort: split
 # last, once the engine is complete: the alias minigrad.nn -> the nn package (built on it)
