@@ -52,8 +52,8 @@ def parse_einsum(equation: str, shapes: Sequence[tuple[int, ...]]) -> str:
         raise RuntimeError("einsum(): fewer operands were provided than specified in the "
                            "equation")
     if len(ins) < len(shapes):
-        raise RuntimeError("einsum(): more operands were provided than specified in the "
-                           "equation")
+        raise ValueError(f"einsum(): number of einsum subscripts, {len(ins)}, must be equal "
+                         f"to the number of operands, {len(shapes)}")
     for c in eq:
         if not (c in string.ascii_letters or c in ".,->"):
             raise RuntimeError(f"einsum(): invalid subscript given at index {eq.index(c)} in "
