@@ -193,12 +193,12 @@ def roll(input: TensorBase, shifts, dims=None) -> TensorBase:  # noqa: A002
             raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(sh)}, "
                                f"dims:0")
         return Roll.apply(x.reshape(-1), shifts=tuple(sh), dims=(0,)).reshape(x.shape)
+    if not x.ndim:
+        raise IndexError(f"roll: Dimension specified as {dims} but tensor has no dimensions")
     ds = [one_dim(d, x.ndim) for d in _int_list((dims,), "roll: dims")]
     if len(sh) != len(ds):
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(sh)}, "
                            f"dims:{len(ds)}")
-    if not x.ndim:
-        return Roll.apply(x, shifts=(), dims=())
     return Roll.apply(x, shifts=tuple(sh), dims=tuple(ds))
 
 
@@ -358,6 +358,8 @@ class MovementMethods:
     __slots__ = ()
 
     def flip(self, *dims) -> Any:
+        if not dims:
+            raise TypeError("flip() missing 1 required positional arguments: \"dims\"")
         return flip(self, _int_list(dims, "flip: dims"))
 
     def fliplr(self): return fliplr(self)
