@@ -63,7 +63,7 @@ def _scatter_setup(op: str, x: TensorBase, dim: int, index, src: TensorBase | No
     ss = None
     if src is not None:
         _same_dtype(op, x, src)
-        ss = src if src.ndim or not x.ndim else src.reshape(1)
+        ss = src if src.ndim or x.ndim else src.reshape(1)
         if ss.ndim != i.ndim:
             raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions "
                                f"as src tensor ({i.ndim} vs {ss.ndim})")
@@ -227,27 +227,27 @@ def masked_scatter(input: TensorBase, mask: TensorBase, source: TensorBase) -> T
 def take_along_dim(input: TensorBase, indices: TensorBase,  # noqa: A002
                    dim: int | None = None) -> TensorBase:
     """y[.., j, ..] = x[.., indices[.., j, ..], ..] along ``dim`` (x and indices broadcast in
-    the other dims); without ``dim``, over the flattened x.  Negative indices count from the
-    end."""
+    the other dims); without ``dim``, over the flattened x.  Indices must be in [0, n), as
+    for gather (torch 2.13 does not check them when ``dim`` is given)."""
     x = as_tensor_arg("take_along_dim", "input", input)
     idx = _index("take_along_dim", indices, "indices")
     if dim is None:
         flat = x.reshape(-1)
-        i = _check_bounds("take_along_dim", idx.reshape(-1), flat.shape[0], 0, True)
+        i = _check_bounds("take_along_dim", idx.reshape(-1), flat.shape[0], 0)
         return GetItem.apply(flat, index=i)
     if idx.ndim != x.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {x.ndim} dimensions for input, and "
                            f"{idx.ndim} dimensions for indices")
-    d = one_dim(dim, x.ndim)
     if not x.ndim:
-        _check_bounds("take_along_dim", idx.reshape(1), 1, 0, True)
-        return x.clone()
+        raise IndexError(f"take_along_dim(): Dimension specified as {dim} but tensor has no "
+                         f"dimensions")
+    d = one_dim(dim, x.ndim)
     other = broadcast_shapes_checked([x.shape[:d] + (1,) + x.shape[d + 1:],
                                       idx.shape[:d] + (1,) + idx.shape[d + 1:]])
     xb = x.broadcast_to(other[:d] + (x.shape[d],) + other[d + 1:])
     ib = np.broadcast_to(idx, other[:d] + (idx.shape[d],) + other[d + 1:])
-    ib = _check_bounds("take_along_dim", ib, x.shape[d], d, True)
+    ib = _check_bounds("take_along_dim", ib, x.shape[d], d)
     return GetItem.apply(xb, index=gather_index(d, ib))
 
 
