@@ -103,7 +103,13 @@ def einsum_any(equation: str, *operands):
     ``equation`` must be explicit (``parse_einsum``)."""
     if any(isinstance(o, TensorBase) for o in operands):
         return Einsum.apply(*operands, equation=equation)
-    return np.einsum(equation, *operands, optimize=len(operands) > 2)
+    return _np_einsum(equation, operands)
+
+
+def _np_einsum(equation: str, ops) -> np.ndarray:
+    # numpy's contraction-order search (and BLAS) pays off beyond two operands or small sizes
+    big = len(ops) > 2 or sum(np.size(o) for o in ops) > 4096
+    return np.asarray(np.einsum(equation, *ops, optimize=big))
 
 
 class Einsum(Function):
@@ -116,7 +122,7 @@ class Einsum(Function):
     @staticmethod
     def forward(ctx, *ops, equation):
         ctx.save_for_backward(*ops)
-        return np.asarray(np.einsum(equation, *ops, optimize=len(ops) > 2))
+        return _np_einsum(equation, ops)
 
     @staticmethod
     def backward(ctx, g):
