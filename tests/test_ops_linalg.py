@@ -174,6 +174,9 @@ def test_tensordot(n, m, k):
            lambda x, y: torch.tensordot(x, y, dims=([1, 2], [0, 1])), [a, b])
     parity(lambda x, y: mg.tensordot(x, y, dims=([2, 0], [1, 0])),
            lambda x, y: torch.tensordot(x, y, dims=([2, 0], [1, 0])), [rnd(m, n, 2), b])
+    # contracted dims of size 1 broadcast (one of torch's own samples)
+    parity(lambda x, y: mg.tensordot(x, y, dims=([0, 1], [2, 0])),
+           lambda x, y: torch.tensordot(x, y, dims=([0, 1], [2, 0])), [rnd(1, 1, n), rnd(2, m, 2)])
 
 
 # ---------------------------------------------------------------------------- einsum
@@ -192,6 +195,7 @@ EQUATIONS = [
     ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
     ("b...,b->...", [(2, 3, 4), (2,)]),
     ("ij,ij->ij", [(3, 1), (3, 4)]),
+    ("ij,jk->ik", [(2, 1), (3, 4)]),
     ("ijk,ikl,il->jl", [(2, 3, 2), (2, 2, 3), (2, 3)]),
     ("Ab,bc", [(2, 3), (3, 2)]),
     ("i,ij,j", [(2,), (2, 3), (3,)]),
@@ -205,6 +209,13 @@ EQUATIONS = [
 def test_einsum(eq, shapes):
     parity(lambda *xs: mg.einsum(eq, *xs), lambda *xs: torch.einsum(eq, *xs),
            [rnd(*s) for s in shapes])
+
+
+@needs_torch
+def test_einsum_large_operands_take_the_optimised_path():
+    parity(lambda a, b: mg.einsum("bij,bjk->bik", a, b),
+           lambda a, b: torch.einsum("bij,bjk->bik", a, b), [rnd(4, 30, 20), rnd(4, 20, 30)],
+           check=False)
 
 
 @needs_torch

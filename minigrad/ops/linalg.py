@@ -149,7 +149,10 @@ class Einsum(Function):
                     args.append(np.ones(n, dtype=g.dtype))
                 known.add(c)
                 target += c
-            grads.append(einsum_any(",".join(terms) + "->" + target, *args))
+            gi = einsum_any(",".join(terms) + "->" + target, *args)
+            if gi.shape != ops[i].shape:  # x_i's size-n dim met size 1 elsewhere: spread g
+                gi = np.broadcast_to(gi, np.broadcast_shapes(gi.shape, ops[i].shape))
+            grads.append(gi)
         return tuple(grads)
 
 
@@ -303,7 +306,7 @@ def tensordot(a: TensorBase, b: TensorBase, dims=2) -> TensorBase:
     da = [normalize_dims(d, a.ndim)[0] for d in da]
     db = [normalize_dims(d, b.ndim)[0] for d in db]
     for i, j in zip(da, db):
-        if a.shape[i] != b.shape[j]:
+        if a.shape[i] != b.shape[j] and 1 not in (a.shape[i], b.shape[j]):  # 1 broadcasts
             raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "
                                f"size {a.shape[i]} in dim {i} and second has size {b.shape[j]} "
                                f"in dim {j}")

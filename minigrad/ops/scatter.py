@@ -227,8 +227,9 @@ def masked_scatter(input: TensorBase, mask: TensorBase, source: TensorBase) -> T
 def take_along_dim(input: TensorBase, indices: TensorBase,  # noqa: A002
                    dim: int | None = None) -> TensorBase:
     """y[.., j, ..] = x[.., indices[.., j, ..], ..] along ``dim`` (x and indices broadcast in
-    the other dims); without ``dim``, over the flattened x.  Indices must be in [0, n), as
-    for gather (torch 2.13 does not check them when ``dim`` is given)."""
+    the other dims); without ``dim``, over the flattened x.  Along a dim, indices in [-n, n)
+    (negative ones count from the end; torch 2.13 does not check the range there); without
+    ``dim``, in [0, n) (gather's rule, as torch)."""
     x = as_tensor_arg("take_along_dim", "input", input)
     idx = _index("take_along_dim", indices, "indices")
     if dim is None:
@@ -247,7 +248,7 @@ def take_along_dim(input: TensorBase, indices: TensorBase,  # noqa: A002
                                       idx.shape[:d] + (1,) + idx.shape[d + 1:]])
     xb = x.broadcast_to(other[:d] + (x.shape[d],) + other[d + 1:])
     ib = np.broadcast_to(idx, other[:d] + (idx.shape[d],) + other[d + 1:])
-    ib = _check_bounds("take_along_dim", ib, x.shape[d], d)
+    ib = _check_bounds("take_along_dim", ib, x.shape[d], d, True)
     return GetItem.apply(xb, index=gather_index(d, ib))
 
 
