@@ -92,6 +92,83 @@ def parity(fn, tfn, arrays, second=True, check=True):
                 assert mg.gradcheck(grads, xs)
 
 
+# ---------------------------------------------------------------------------- torch's samples
+
+def _to_mg(x, leaves):
+    if isinstance(x, torch.Tensor):
+        t = mg.tensor(x.detach().numpy().copy())
+        if x.requires_grad and x.is_floating_point():
+            leaves.append((t.requires_grad_(True), x))
+        return t
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_mg(i, leaves) for i in x)
+    return x
+
+
+def _run_sample(op, sample):
+    leaves = []
+    inp = _to_mg(sample.input, leaves)
+    args = _to_mg(sample.args, leaves)
+    kwargs = {k: _to_mg(v, leaves) for k, v in sample.kwargs.items()}
+    if op.name == "einsum":  # OpInfo passes (operands, equation)
+        return mg.einsum(args[0], inp), op(sample.input, *sample.args), leaves
+    if op.name in ("broadcast_tensors", "meshgrid"):
+        out = getattr(mg, op.name)(*(inp if isinstance(inp, (list, tuple)) else [inp]), *args,
+                                   **kwargs)
+    elif hasattr(mg, op.name):
+        out = getattr(mg, op.name)(inp, *args, **kwargs)
+    else:
+        out = getattr(inp, op.name)(*args, **kwargs)
+    return out, op(sample.input, *sample.args, **sample.kwargs), leaves
+
+
+def opinfo_parity(names):
+    """Every float64 sample torch's OpInfo database has for ``names``: values, gradients of
+    sum(out * w) and double backward through sum(out^2 * w) equal torch's.  Returns the
+    number of samples compared."""
+    db = pytest.importorskip("torch.testing._internal.common_methods_invocations").op_db
+    count = 0
+    for op in (o for o in db if o.name in names):
+        for sample in op.sample_inputs("cpu", torch.float64, requires_grad=True):
+            out, tout, leaves = _run_sample(op, sample)
+            outs = list(out) if isinstance(out, (tuple, list)) else [out]
+            touts = list(tout) if isinstance(tout, (tuple, list)) else [tout]
+            for o, t in zip(outs, touts, strict=True):
+                assert tuple(o.shape) == tuple(t.shape), (op.name, sample)
+                np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-9,
+                                           atol=1e-12, err_msg=f"{op.name} {sample}")
+            live = [(o, t) for o, t in zip(outs, touts) if t.requires_grad]
+            if live and leaves:
+                for power in (1, 2):
+                    xs, ts = [m for m, _ in leaves], [t for _, t in leaves]
+                    gs = mg.grad(_loss([o for o, _ in live], power, mg), xs, retain_graph=True,
+                                 create_graph=power == 2, allow_unused=True)
+                    tgs = torch.autograd.grad(_loss([t for _, t in live], power, torch), ts,
+                                              retain_graph=True, create_graph=power == 2,
+                                              allow_unused=True)
+                    if power == 2:
+                        tlive = [(g * torch.tensor(_pattern(tuple(g.shape), 7))).sum()
+                                 for g in tgs if g is not None and g.requires_grad]
+                        if not tlive:
+                            continue
+                        mlive = [(g * mg.tensor(_pattern(g.shape, 7))).sum() for g in gs
+                                 if g is not None and g.requires_grad]
+                        gs = mg.grad(sum(mlive), xs, allow_unused=True) if mlive else \
+                            [None] * len(xs)
+                        tgs = torch.autograd.grad(sum(tlive), ts, allow_unused=True)
+                    for k, (g, tg) in enumerate(zip(gs, tgs)):
+                        _close(g, tg, f"{op.name} {sample}: order {power}, input {k}")
+            count += 1
+    return count
+
+
+@needs_torch
+def test_torch_opinfo_samples():
+    names = {"mm", "bmm", "mv", "dot", "vdot", "outer", "einsum", "addmm", "addmv", "baddbmm",
+             "addbmm", "tensordot", "matmul"}
+    assert opinfo_parity(names) >= 85  # samples compared in torch 2.13
+
+
 def raises_like(fn, tfn, *args):
     """fn(*args) raises the exception type torch's tfn raises."""
     with pytest.raises(Exception) as te:

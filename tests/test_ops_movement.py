@@ -8,7 +8,7 @@ import pytest
 from conftest import needs_torch, torch
 from hypothesis import given
 from hypothesis import strategies as st
-from test_ops_linalg import parity, raises_like, rnd
+from test_ops_linalg import opinfo_parity, parity, raises_like, rnd
 
 import minigrad as mg
 
@@ -235,3 +235,12 @@ def test_not_a_tensor_is_a_type_error():
         mg.flip([1.0, 2.0], (0,))
     with pytest.raises(TypeError):
         mg.ones(2).flip(0.5)
+
+
+@needs_torch
+def test_torch_opinfo_samples():
+    names = {"flip", "fliplr", "flipud", "roll", "repeat", "repeat_interleave", "tile",
+             "tril", "triu", "diagonal", "diag", "diag_embed", "rot90", "broadcast_tensors",
+             "meshgrid", "narrow", "select", "unbind", "movedim", "unflatten", "view_as",
+             "reshape_as"}
+    assert opinfo_parity(names) >= 247  # samples compared in torch 2.13

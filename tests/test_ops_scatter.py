@@ -8,7 +8,7 @@ import pytest
 from conftest import needs_torch, torch
 from hypothesis import given
 from hypothesis import strategies as st
-from test_ops_linalg import parity, raises_like, rnd
+from test_ops_linalg import opinfo_parity, parity, raises_like, rnd
 
 import minigrad as mg
 
@@ -322,3 +322,10 @@ def test_error_leaves_tensor_unchanged():
     with pytest.raises(IndexError):
         x.index_add_(0, mg.tensor([3]), mg.ones(1, 4, dtype=mg.float64))
     assert np.array_equal(x.numpy(), before)
+
+
+@needs_torch
+def test_torch_opinfo_samples():
+    names = {"scatter", "scatter_add", "index_add", "index_fill", "index_copy",
+             "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere", "take"}
+    assert opinfo_parity(names) >= 90  # samples compared in torch 2.13
