@@ -28,6 +28,17 @@ def as_tensor_arg(op: str, name: str, x: Any) -> TensorBase:
     return x
 
 
+def share_docs(cls: type, namespace: dict) -> type:
+    """Give each method of a Tensor mixin without a docstring the docstring of the function
+    of the same name (``t.flip(...)`` is ``flip(t, ...)``); ``op_`` methods say in place."""
+    for name, meth in vars(cls).items():
+        fn = namespace.get(name.rstrip("_"))
+        if callable(meth) and meth.__doc__ is None and callable(fn) and fn.__doc__:
+            meth.__doc__ = fn.__doc__ + ("\n\nIn place: returns the tensor itself."
+                                         if name.endswith("_") else "")
+    return cls
+
+
 def _same_dtype(op: str, *ts: TensorBase) -> None:
     if len({t.dtype for t in ts}) > 1:
         raise RuntimeError(f"{op}: expected all arguments to have the same dtype, but got "
@@ -332,7 +343,7 @@ class LinalgMethods:
     def dot(self, other): return dot(self, other)
     def vdot(self, other): return vdot(self, other)
     def outer(self, vec2): return outer(self, vec2)
-    def ger(self, vec2): return outer(self, vec2)
+    ger = outer
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
@@ -345,3 +356,6 @@ class LinalgMethods:
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+
+share_docs(LinalgMethods, globals())

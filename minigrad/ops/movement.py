@@ -17,7 +17,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor_base import TensorBase
 from .indexing import GetItem, ScatterAdd
-from .linalg import as_tensor_arg
+from .linalg import as_tensor_arg, share_docs
 from .reduce import normalize_dims
 
 
@@ -386,3 +386,6 @@ class MovementMethods:
         return diag_embed(self, offset, dim1, dim2)
 
     def rot90(self, k=1, dims=(0, 1)): return rot90(self, k, dims)
+
+
+share_docs(MovementMethods, globals())

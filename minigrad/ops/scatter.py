@@ -23,7 +23,7 @@ from ..autograd import Function
 from ..tensor_base import TensorBase
 from .indexing import GetItem, IndexPut, ScatterAdd, gather_index
 from .indexing import scatter_add as add_at
-from .linalg import as_tensor_arg
+from .linalg import as_tensor_arg, share_docs
 from .movement import broadcast_shapes_checked, one_dim
 
 
@@ -335,3 +335,6 @@ class ScatterMethods:
     def masked_select(self, mask): return masked_select(self, mask)
     def nonzero(self, *, as_tuple=False): return nonzero(self, as_tuple=as_tuple)
     def argwhere(self): return argwhere(self)
+
+
+share_docs(ScatterMethods, globals())
