@@ -329,3 +329,22 @@ def test_torch_opinfo_samples():
     names = {"scatter", "scatter_add", "index_add", "index_fill", "index_copy",
              "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere", "take"}
     assert opinfo_parity(names) >= 90  # samples compared in torch 2.13
+
+
+@needs_torch
+def test_inplace_chain_on_a_graph_tensor():
+    """scatter_, tril_ and index_add_ on a non-leaf: the history is rewritten as torch's."""
+    a, s = rnd(3, 4), rnd(2, 4)
+    idx = np.array([[2, 0, 1, 1], [0, 1, 2, 0]])
+    grads = []
+    for lib in (mg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        v = lib.tensor(s, requires_grad=True)
+        y = x * 2
+        y.scatter_(0, lib.tensor(idx), v)
+        y.tril_()
+        y.index_add_(1, lib.tensor([0, 0]), lib.ones(3, 2, dtype=lib.float64) * v[0, 0])
+        (y * y).sum().backward()
+        grads.append((x.grad.numpy(), v.grad.numpy()))
+    for g, tg in zip(*grads):
+        np.testing.assert_allclose(g, tg, rtol=1e-12)
