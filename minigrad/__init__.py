@@ -45,7 +45,6 @@ from .functional import (
     amin,
     argmax,
     argmin,
-    bmm,
     broadcast_to,
     clamp,
     clip,
@@ -64,7 +63,6 @@ from .functional import (
     mean,
     min,
     minimum,
-    mm,
     numel,
     permute,
     relu,
@@ -205,5 +203,52 @@ from .ops.sorting import (  # noqa: E402
     topk,
 )
 
+# ops: linalg, movement, scatter
+from .ops.linalg import (  # noqa: E402
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    einsum,
+    ger,
+    mm,
+    mv,
+    outer,
+    tensordot,
+    vdot,
+)
+from .ops.movement import (  # noqa: E402
+    broadcast_tensors,
+    diag,
+    diag_embed,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    meshgrid,
+    repeat_interleave,
+    roll,
+    rot90,
+    tile,
+    tril,
+    triu,
+)
+from .ops.scatter import (  # noqa: E402
+    argwhere,
+    index_add,
+    index_copy,
+    index_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take,
+    take_along_dim,
+)
+
+# isort: split
 # last, once the engine is complete: the alias minigrad.nn -> the nn package (built on it)
 from . import nn  # noqa: E402

@@ -42,6 +42,7 @@ SPECIAL = {
     "where": lambda x, cond, other: mg.where(cond, x, other),
     "nn.functional.embedding": lambda w, idx, **k: nn.functional.embedding(idx, w, **k),
     "zero_": lambda x: x.clone().zero_(),
+    "einsum": lambda operands, equation: mg.einsum(equation, *operands),
 }
 
 
