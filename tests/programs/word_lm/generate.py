@@ -1,9 +1,8 @@
 """Samples words from a model saved by main.py."""
 import argparse
 
-import torch
-
 import data
+import torch
 from model import PositionalEncoding, RNNModel, TransformerModel
 
 parser = argparse.ArgumentParser(description="Sample from a word language model")

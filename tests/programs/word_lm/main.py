@@ -8,12 +8,11 @@ import math
 import os
 import time
 
+import data
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.onnx
-
-import data
 from model import PositionalEncoding, RNNModel, TransformerModel
 
 parser = argparse.ArgumentParser(description="RNN/LSTM/GRU/Transformer word language model")
@@ -144,10 +143,8 @@ def train():
         if (batch + 1) % args.log_interval == 0:
             cur_loss = total_loss / args.log_interval
             elapsed = time.time() - start_time
-            print("| epoch {:3d} | {:5d}/{:5d} batches | lr {:02.2f} | ms/batch {:5.2f} | "
-                  "loss {:5.3f} | ppl {:8.2f}".format(
-                      epoch, batch + 1, len(train_data) // args.bptt, lr,
-                      elapsed * 1000 / args.log_interval, cur_loss, math.exp(cur_loss)))
+            print(f"| epoch {epoch:3d} | {batch + 1:5d}/{len(train_data) // args.bptt:5d} batches | lr {lr:02.2f} | ms/batch {elapsed * 1000 / args.log_interval:5.2f} | "
+                  f"loss {cur_loss:5.3f} | ppl {math.exp(cur_loss):8.2f}")
             total_loss = 0.0
             start_time = time.time()
         if args.dry_run:
@@ -170,8 +167,8 @@ try:
         train()
         val_loss = evaluate(val_data)
         print("-" * 89)
-        print("| end of epoch {:3d} | time: {:5.2f}s | valid loss {:5.3f} | valid ppl {:8.2f}"
-              .format(epoch, time.time() - epoch_start_time, val_loss, math.exp(val_loss)))
+        print(f"| end of epoch {epoch:3d} | time: {time.time() - epoch_start_time:5.2f}s | valid loss {val_loss:5.3f} | valid ppl {math.exp(val_loss):8.2f}"
+              )
         print("-" * 89)
         if not best_val_loss or val_loss < best_val_loss:
             with open(args.save, "wb") as f:
@@ -216,8 +213,7 @@ with open(args.save, "rb") as f:
 
 test_loss = evaluate(test_data)
 print("=" * 89)
-print("| End of training | test loss {:5.3f} | test ppl {:8.2f}".format(
-    test_loss, math.exp(test_loss)))
+print(f"| End of training | test loss {test_loss:5.3f} | test ppl {math.exp(test_loss):8.2f}")
 print("=" * 89)
 
 if len(args.onnx_export) > 0:
