@@ -24,6 +24,7 @@ import pytest
 from conftest import needs_torch
 
 import minigrad as mg
+import nn
 import nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).parent / "programs"))
@@ -208,3 +209,40 @@ def test_programs_only_torch_lines_are_imports():
         assert "minigrad" not in text and "import torch" in text, path
     shim = (root / "shim" / "torch" / "__init__.py").read_text()
     assert "sys.modules[\"torch\"] = minigrad" in shim
+
+
+# --------------------------------------------------------------------------- fixes they found
+def test_data_is_a_detached_alias_with_its_own_version_counter():
+    """The word LM's manual SGD ``p.data.add_(p.grad, alpha=-lr)`` on a leaf that requires
+    grad, outside no_grad: updates p in place, and (as torch) autograd does not see it: p's
+    version stays, so a graph that saved p still backpropagates."""
+    p = nn.Parameter(mg.tensor([1.0, 2.0]))
+    y = (p * p).sum()                        # saves p
+    p.grad = mg.tensor([1.0, 1.0])
+    d = p.data
+    assert not d.requires_grad and d.grad_fn is None
+    d.add_(p.grad, alpha=-0.5)
+    assert p.tolist() == [0.5, 1.5] and p._version == 0 and d._version == 1
+    y.backward()                             # no "modified by an inplace operation"
+
+
+def test_whole_rnn_model_loads_under_torchs_allow_list(tmp_path):
+    """An RNN stores its recurrence kind (an IntEnum): weights_only loading admits it."""
+    import io
+
+    from nn.modules.rnn import RNN
+    model = nn.Sequential(nn.Embedding(5, 3), RNN(3, 4, nonlinearity="relu"))
+    f = io.BytesIO()
+    mg.save(model, f)
+    f.seek(0)
+    with mg.serialization.safe_globals([nn.Sequential, nn.modules.sparse.Embedding, RNN]):
+        loaded = mg.load(f)
+    x = mg.tensor([[1], [2]])
+    assert loaded(x)[0].tolist() == model(x)[0].tolist()
+
+
+def test_transformer_module_path_is_the_same_classes():
+    import nn.modules.transformer as t
+    for name in ("Transformer", "TransformerEncoder", "TransformerDecoder",
+                 "TransformerEncoderLayer", "TransformerDecoderLayer"):
+        assert getattr(t, name) is getattr(nn, name)
