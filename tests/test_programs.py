@@ -63,7 +63,7 @@ def _figure(stdout: str, label: str) -> float:
     return float(line.split(label)[1].split()[0])
 
 
-def _vocab(tmp_path=None) -> int:
+def _vocab() -> int:
     words = set()
     for split in ("train", "valid", "test"):
         text = (Path(__file__).parent / "programs/data/wordlm" / f"{split}.txt").read_text()
@@ -123,6 +123,7 @@ def test_word_lm_trains_saves_loads_and_generates(tmp_path):
 def test_word_lm_onnx_export(tmp_path, model):
     """--onnx-export writes a file; with onnxruntime installed, it gives the saved model's
     log-probabilities and final states on random ids and a random hidden state."""
+    pytest.importorskip("onnx")  # the optional extra the exporter imports
     ckpt, onnx_path = tmp_path / "model.pt", tmp_path / "model.onnx"
     _ok(run("minigrad", LM, "--epochs", "1", "--dry-run", "--model", model, "--save", str(ckpt),
             "--onnx-export", str(onnx_path)), "main.py --onnx-export")
