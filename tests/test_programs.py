@@ -20,6 +20,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import needs_torch
 
@@ -78,7 +79,7 @@ LM = "word_lm/main.py"
 @gaps("word_lm")
 @needs_torch
 @pytest.mark.parametrize("flags", [
-    ["--model", "LSTM"],                                   # the example's defaults: lr 20
+    ["--model", "LSTM", "--accel"],        # the example's defaults (lr 20); no accelerator
     ["--model", "GRU", "--lr", "2", "--tied"],
     ["--model", "RNN_TANH", "--lr", "2", "--nlayers", "1"],
     ["--model", "RNN_RELU", "--lr", "0.01", "--use-optimizer"],  # AdamW
@@ -247,3 +248,44 @@ def test_transformer_module_path_is_the_same_classes():
     for name in ("Transformer", "TransformerEncoder", "TransformerDecoder",
                  "TransformerEncoderLayer", "TransformerDecoderLayer"):
         assert getattr(t, name) is getattr(nn, name)
+
+
+def test_older_tutorial_idioms():
+    """Idioms of the earlier editions of the two tutorials, in process (``import minigrad as
+    torch``): a hand-written RNN cell trained by ``p.data.add_(p.grad.data, alpha=-lr)``;
+    the old seq2seq encoder loop writing ``encoder_outputs[ei] = encoder_output[0, 0]`` into
+    a zeros tensor while recording (gradient must flow through the write),
+    ``torch.zeros(1, 1, h, device=device)`` hidden states, ``bmm`` of unsqueezed operands,
+    ``.squeeze().detach()`` of a greedy choice and ``loss.item() / target_length``."""
+    torch = mg
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(0)
+    i2h, h2o = nn.Linear(3 + 4, 4), nn.Linear(4, 2)
+    params = [*i2h.parameters(), *h2o.parameters()]
+    before = [p.detach().numpy().copy() for p in params]
+    hidden = torch.zeros(1, 4)
+    for x in torch.eye(3):
+        hidden = torch.tanh(i2h(torch.cat((x.view(1, -1), hidden), 1)))
+    loss = nn.NLLLoss()(nn.LogSoftmax(dim=1)(h2o(hidden)), torch.LongTensor([1]))
+    loss.backward()
+    for p in params:
+        p.data.add_(p.grad.data, alpha=-0.1)
+    for p, b in zip(params, before):
+        np.testing.assert_allclose(p.detach().numpy(), b - 0.1 * p.grad.numpy(), rtol=1e-6)
+
+    emb, gru = nn.Embedding(6, 4), nn.GRU(4, 4)
+    src = torch.tensor([2, 3, 4], dtype=torch.long, device=device).view(-1, 1)
+    encoder_hidden = torch.zeros(1, 1, 4, device=device)
+    encoder_outputs = torch.zeros(3, 4, device=device)
+    for ei in range(src.size(0)):
+        encoder_output, encoder_hidden = gru(emb(src[ei]).view(1, 1, -1), encoder_hidden)
+        encoder_outputs[ei] = encoder_output[0, 0]
+    weights = torch.ones(1, 3) / 3
+    attn_applied = torch.bmm(weights.unsqueeze(0), encoder_outputs.unsqueeze(0))
+    assert tuple(attn_applied.size()) == (1, 1, 4)
+    (attn_applied.sum() + encoder_outputs[2].sum()).backward()
+    assert float(emb.weight.grad[2:5].abs().sum()) > 0 and float(emb.weight.grad[0].abs().sum()) == 0
+    topv, topi = attn_applied.view(1, -1).max(1)
+    decoder_input = topi.squeeze().detach()
+    assert decoder_input.ndim == 0 and decoder_input.grad_fn is None
+    assert isinstance(loss.item() / 3, float)
