@@ -200,11 +200,22 @@ def test_seq2seq_translation_learns():
 
 
 # --------------------------------------------------------------------------- the alias
+def test_alias_resolves_torch_and_its_submodules_to_minigrad():
+    """Under run.py's minigrad backend ``torch``, ``torch.nn``, ``torch.nn.functional``,
+    ``torch.optim(.lr_scheduler)``, ``torch.utils.data``, ``torch.onnx`` and
+    ``torch.nn.utils.rnn`` are minigrad's modules (not a copy, not real torch)."""
+    out = _ok(run("minigrad", "probe_alias.py"), "probe_alias.py").stdout.split()
+    assert out == ["minigrad", "nn", "nn.functional", "minigrad.optim",
+                   "minigrad.optim.lr_scheduler", "minigrad.utils.data", "minigrad.onnx",
+                   "nn.utils.rnn", "True"]
+
+
 def test_programs_only_torch_lines_are_imports():
     """The programs are plain torch programs: no line names minigrad, and the shim is the only
     minigrad-specific code (a count the issue asks for: 0 changed lines per program)."""
     root = Path(__file__).parent / "programs"
     programs = [root / "char_rnn_classify.py", root / "seq2seq_translate.py",
+                root / "probe_alias.py",
                 *sorted((root / "word_lm").glob("*.py"))]
     for path in programs:
         text = path.read_text()
