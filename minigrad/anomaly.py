@@ -32,9 +32,11 @@ class detect_anomaly:
         self._prev.append((state.anomaly, state.record_sites))
         state.anomaly = self.check_nan
         state.record_sites = True
+        state.extras += 1
 
     def __exit__(self, *exc: object) -> None:
         state.anomaly, state.record_sites = self._prev.pop()
+        state.extras -= 1
 
 
 class record_sites:
@@ -43,9 +45,11 @@ class record_sites:
     def __enter__(self) -> None:
         self._prev = state.record_sites
         state.record_sites = True
+        state.extras += 1
 
     def __exit__(self, *exc: object) -> None:
         state.record_sites = self._prev
+        state.extras -= 1
 
 
 def creation_site() -> str:

@@ -116,37 +116,58 @@ class Function:
                 needs.append(False)
         if wrap is None:
             raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
-        ctx = Node(cls, args, needs, params, wrap)
-        if state.record_sites:
+        record = state.grad_enabled and True in needs
+        # a graph node only when recording; otherwise forward gets a scratch ctx
+        extras = state.extras  # anomaly mode, site recording or tracing (rarely on)
+        ctx = Node(cls, args, needs, params, wrap) if record or extras else \
+            Scratch(needs, params)
+        if extras and state.record_sites:
             anomaly.remember(ctx, raw)
         out = cls.forward(ctx, *raw, **params)
         outs = out if isinstance(out, tuple) else (out,)
         if not all(type(o) is np.ndarray for o in outs):
-            outs = _as_arrays(cls, outs)
-        if state.anomaly:
+            outs = _as_arrays(cls, ctx, outs)
+        if extras and state.anomaly:
             anomaly.check_finite("forward", ctx, outs)
-        view = cls.returns_view and isinstance(args[0], TensorBase)
-        versions = [args[0]._vc if view and np.may_share_memory(o, raw[0]) else None
-                    for o in outs]
-        if state.grad_enabled and True in needs:
+        if cls.returns_view and isinstance(args[0], TensorBase):
+            versions = [args[0]._vc if np.may_share_memory(o, raw[0]) else None for o in outs]
+        else:
+            versions = [None] * len(outs)
+        if record:
             ctx.out_meta = [(o.shape, o.dtype) for o in outs]
-            res = tuple(wrap(o, ctx, k, v) for k, (o, v) in enumerate(zip(outs, versions)))
+            res = tuple([wrap(o, ctx, k, v) for k, (o, v) in enumerate(zip(outs, versions))])
             ctx.versions_out = [t._vc for t in res]
             _remember_saved(ctx, args, raw, outs)
+        elif len(outs) == 1:
+            res = (wrap(outs[0], None, 0, versions[0]),)
         else:
-            res = tuple(wrap(o, None, 0, v) for o, v in zip(outs, versions))
-        if state.tracer is not None:
+            res = tuple([wrap(o, None, 0, v) for o, v in zip(outs, versions)])
+        if extras and state.tracer is not None:
             state.tracer.append(TracedOp(cls, args, params, res))
         return res if len(res) > 1 or isinstance(out, tuple) else res[0]
 
 
-def _as_arrays(cls: type, outs: tuple) -> tuple:
-    """numpy scalars (what 0-d arithmetic returns) become 0-d arrays; anything else is a bug
-    in the op's forward, reported with its name."""
+class Scratch:
+    """The ``ctx`` a forward gets when nothing is recorded: what it saves is dropped."""
+
+    saved: tuple = ()
+
+    def __init__(self, needs: list[bool], params: dict) -> None:
+        self.needs_input_grad, self.params = needs, params
+
+    def save_for_backward(self, *values: Any) -> None:
+        pass
+
+
+def _as_arrays(cls: type, ctx: Node, outs: tuple) -> tuple:
+    """numpy scalars (what 0-d arithmetic returns) become 0-d arrays (also where the forward
+    saved them); anything else is a bug in the op's forward, reported with its name."""
     res = []
     for k, o in enumerate(outs):
         if isinstance(o, (np.generic, float, int)) or isinstance(o, np.ndarray):
             res.append(np.asarray(o))
+            if res[-1] is not o:
+                ctx.saved = tuple(res[-1] if v is o else v for v in ctx.saved)
         else:
             raise TypeError(f"{cls.__name__}.forward must return numpy arrays; output {k} is a "
                             f"{type(o).__name__}")
@@ -184,10 +205,12 @@ class trace_ops:
     def __enter__(self) -> list:
         self._prev = state.tracer
         state.tracer = []
+        state.extras += 1
         return state.tracer
 
     def __exit__(self, *exc: object) -> None:
         state.tracer = self._prev
+        state.extras -= 1
 
 
 def unbroadcast(grad, shape: tuple[int, ...]):

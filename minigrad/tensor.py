@@ -148,6 +148,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         self._grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place; returns self."""
         self.requires_grad = requires_grad
         return self
 
@@ -172,22 +173,27 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return device("cpu")
 
     def numel(self) -> int:
+        """Number of elements."""
         return self._data.size
 
     nelement = numel
 
     def dim(self) -> int:
+        """Number of dimensions."""
         return self._data.ndim
 
     ndimension = dim
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return self._data.itemsize
 
     def is_floating_point(self) -> bool:
+        """True for float dtypes."""
         return self._data.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
+        """True if the array is C-contiguous."""
         return bool(self._data.flags.c_contiguous)
 
     def __len__(self) -> int:
@@ -235,12 +241,14 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return func(*_to_arrays(args), **_to_arrays(kwargs))
 
     def item(self) -> float | int | bool:
+        """The single element as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                f"to Scalar")
         return self._data.item()
 
     def tolist(self):
+        """Nested Python lists of the values."""
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -291,16 +299,20 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return Tensor._wrap(self._data, None, 0, self._vc)
 
     def detach_(self) -> Tensor:
+        """Cut this tensor from its graph, in place."""
         self.grad_fn, self._out_idx, self._requires_grad = None, 0, False
         return self
 
     def clone(self, memory_format=None) -> Tensor:
+        """A copy that does not share memory (gradient passes through)."""
         return S.Copy.apply(self)
 
     def contiguous(self, memory_format=None) -> Tensor:
+        """The tensor itself if C-contiguous, else a contiguous copy."""
         return self if self._data.flags.c_contiguous else S.Copy.apply(self)
 
     def astype(self, dtype) -> Tensor:
+        """The tensor converted to ``dtype`` (float to float keeps the graph)."""
         dtype = _dtype(dtype)
         if dtype == self.dtype:
             return self
@@ -330,9 +342,11 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return out.clone() if copy and out is self else out
 
     def cpu(self, memory_format=None) -> Tensor:
+        """The tensor itself: minigrad runs on the CPU."""
         return self
 
     def cuda(self, *args, **kwargs) -> Tensor:
+        """Always raises: minigrad runs on the CPU only."""
         check_device("cuda")
         return self
 
@@ -346,24 +360,31 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self.astype(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
+        """Converted to ``other``'s dtype."""
         return self.astype(other.dtype)
 
     def float(self, memory_format=None) -> Tensor:
+        """Converted to float32."""
         return self.astype(np.float32)
 
     def double(self, memory_format=None) -> Tensor:
+        """Converted to float64."""
         return self.astype(np.float64)
 
     def half(self, memory_format=None) -> Tensor:
+        """Converted to float16."""
         return self.astype(np.float16)
 
     def long(self, memory_format=None) -> Tensor:
+        """Converted to int64."""
         return self.astype(np.int64)
 
     def int(self, memory_format=None) -> Tensor:
+        """Converted to int32."""
         return self.astype(np.int32)
 
     def bool(self, memory_format=None) -> Tensor:
+        """Converted to bool."""
         return self.astype(np.bool_)
 
     def __repr__(self) -> str:
@@ -470,6 +491,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return _HookHandle(hooks, fn)
 
     def zero_grad(self) -> None:
+        """Drop the gradient (``grad = None``)."""
         self._grad = None
 
     # ------------------------------------------------------------------ arithmetic
@@ -535,15 +557,19 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._binary(A.Div, o, reverse)
 
     def add(self, other, alpha=1) -> Tensor:
+        """self + alpha * other (broadcasting)."""
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other, alpha=1) -> Tensor:
+        """self - alpha * other."""
         return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other) -> Tensor:
+        """self * other (broadcasting)."""
         return self * other
 
     def div(self, other, rounding_mode=None) -> Tensor:
+        """self / other (true division; integers give floats)."""
         if rounding_mode is not None:
             raise NotImplementedError("div(rounding_mode=...) is not supported; use "
                                       "floor_divide or true division")
@@ -552,6 +578,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     multiply, divide, subtract, true_divide = mul, div, sub, div
 
     def pow(self, exponent) -> Tensor:
+        """self ** exponent."""
         return self ** exponent
 
     def __matmul__(self, o):
@@ -582,12 +609,15 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def equal(self, other) -> bool:
+        """True if shapes and all values are equal."""
         return self.shape == np.shape(_raw(other)) and bool(np.all(self._data == _raw(other)))
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where some element (along ``dim``) is nonzero; a bool tensor."""
         return Tensor(np.asarray(self._data.any(axis=_axes(self, dim), keepdims=keepdim)))
 
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where every element (along ``dim``) is nonzero; a bool tensor."""
         return Tensor(np.asarray(self._data.all(axis=_axes(self, dim), keepdims=keepdim)))
 
     # ------------------------------------------------------------------ in place
@@ -630,36 +660,66 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def _inplace_op(self, name: str, method: str, *args, **kwargs) -> Tensor:
         return self._inplace(name, lambda old: getattr(old, method)(*args, **kwargs))
 
-    def add_(self, other, alpha=1): return self._inplace_op("add_", "add", other, alpha=alpha)
-    def sub_(self, other, alpha=1): return self._inplace_op("sub_", "sub", other, alpha=alpha)
-    def mul_(self, other): return self._inplace_op("mul_", "__mul__", other)
+    def add_(self, other, alpha=1):
+        """In-place ``add``: self += alpha * other."""
+        return self._inplace_op("add_", "add", other, alpha=alpha)
+    def sub_(self, other, alpha=1):
+        """In-place ``sub``."""
+        return self._inplace_op("sub_", "sub", other, alpha=alpha)
+    def mul_(self, other):
+        """In-place ``mul``."""
+        return self._inplace_op("mul_", "__mul__", other)
     def div_(self, other, rounding_mode=None):
+        """In-place ``div``."""
         return self._inplace_op("div_", "div", other, rounding_mode=rounding_mode)
-    def pow_(self, e): return self._inplace_op("pow_", "__pow__", e)
-    def neg_(self): return self._inplace_op("neg_", "__neg__")
-    def exp_(self): return self._inplace_op("exp_", "exp")
-    def log_(self): return self._inplace_op("log_", "log")
-    def sqrt_(self): return self._inplace_op("sqrt_", "sqrt")
-    def abs_(self): return self._inplace_op("abs_", "abs")
-    def tanh_(self): return self._inplace_op("tanh_", "tanh")
-    def sigmoid_(self): return self._inplace_op("sigmoid_", "sigmoid")
-    def relu_(self): return self._inplace_op("relu_", "relu")
+    def pow_(self, e):
+        """In-place ``pow``."""
+        return self._inplace_op("pow_", "__pow__", e)
+    def neg_(self):
+        """In-place negation."""
+        return self._inplace_op("neg_", "__neg__")
+    def exp_(self):
+        """In-place ``exp``."""
+        return self._inplace_op("exp_", "exp")
+    def log_(self):
+        """In-place ``log``."""
+        return self._inplace_op("log_", "log")
+    def sqrt_(self):
+        """In-place ``sqrt``."""
+        return self._inplace_op("sqrt_", "sqrt")
+    def abs_(self):
+        """In-place ``abs``."""
+        return self._inplace_op("abs_", "abs")
+    def tanh_(self):
+        """In-place ``tanh``."""
+        return self._inplace_op("tanh_", "tanh")
+    def sigmoid_(self):
+        """In-place ``sigmoid``."""
+        return self._inplace_op("sigmoid_", "sigmoid")
+    def relu_(self):
+        """In-place ``relu``."""
+        return self._inplace_op("relu_", "relu")
 
     def clamp_(self, min=None, max=None):  # noqa: A002 (torch's names)
+        """In-place ``clamp``."""
         return self._inplace_op("clamp_", "clamp", min, max)
 
     clip_ = clamp_
 
     def masked_fill_(self, mask, value):
+        """In-place ``masked_fill``."""
         return self._inplace_op("masked_fill_", "masked_fill", mask, value)
 
     def addcmul_(self, tensor1, tensor2, value=1):
+        """In place: self += value * tensor1 * tensor2."""
         return self._inplace("addcmul_", lambda old: old + value * tensor1 * tensor2)
 
     def addcdiv_(self, tensor1, tensor2, value=1):
+        """In place: self += value * tensor1 / tensor2."""
         return self._inplace("addcdiv_", lambda old: old + value * tensor1 / tensor2)
 
     def lerp_(self, end, weight):
+        """In place: self += weight * (end - self)."""
         return self._inplace("lerp_", lambda old: old + weight * (end - old))
 
     def copy_(self, src, non_blocking: bool = False) -> Tensor:
@@ -682,6 +742,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._inplace("copy_", compute)
 
     def fill_(self, value) -> Tensor:
+        """Fill with ``value`` in place."""
         if isinstance(value, TensorBase) and value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions")
@@ -689,13 +750,16 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
                           np.asarray(value, self.dtype))
 
     def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
         return self.fill_(0)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+        """Fill with uniform samples in [a, b) in place."""
         draw = numpy_generator(generator).uniform(a, b, self.shape)
         return self._inplace("uniform_", lambda old: np.asarray(draw, self.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+        """Fill with normal samples N(mean, std^2) in place."""
         draw = numpy_generator(generator).normal(mean, std, self.shape)
         return self._inplace("normal_", lambda old: np.asarray(draw, self.dtype))
 
@@ -716,17 +780,35 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def __ipow__(self, o): return self.pow_(o)
 
     # ------------------------------------------------------------------ elementwise
-    def exp(self): return U.Exp.apply(self._floating())
-    def log(self): return U.Log.apply(self._floating())
-    def sqrt(self): return U.Sqrt.apply(self._floating())
-    def abs(self): return U.Abs.apply(self) if self.dtype.kind in "fc" else \
+    def exp(self):
+        """e^x elementwise (gradient e^x)."""
+        return U.Exp.apply(self._floating())
+    def log(self):
+        """Natural log elementwise (gradient 1/x)."""
+        return U.Log.apply(self._floating())
+    def sqrt(self):
+        """Square root elementwise (gradient 1 / (2 sqrt x))."""
+        return U.Sqrt.apply(self._floating())
+    def abs(self):
+        """|x| elementwise (gradient sign(x), 0 at 0)."""
+        return U.Abs.apply(self) if self.dtype.kind in "fc" else \
         Tensor(np.abs(self._data))
-    def tanh(self): return U.Tanh.apply(self._floating())
-    def sigmoid(self): return U.Sigmoid.apply(self._floating())
-    def relu(self): return U.Relu.apply(self) if self.dtype.kind in "fc" else \
+    def tanh(self):
+        """tanh x elementwise (gradient 1 - y^2)."""
+        return U.Tanh.apply(self._floating())
+    def sigmoid(self):
+        """1 / (1 + e^-x) elementwise (gradient y (1 - y))."""
+        return U.Sigmoid.apply(self._floating())
+    def relu(self):
+        """max(x, 0) elementwise (gradient [x > 0])."""
+        return U.Relu.apply(self) if self.dtype.kind in "fc" else \
         Tensor(np.maximum(self._data, 0))
-    def sin(self): return U.Sin.apply(self._floating())
-    def cos(self): return U.Cos.apply(self._floating())
+    def sin(self):
+        """sin x elementwise (gradient cos x)."""
+        return U.Sin.apply(self._floating())
+    def cos(self):
+        """cos x elementwise (gradient -sin x)."""
+        return U.Cos.apply(self._floating())
 
     def _floating(self) -> Tensor:
         """Integer and bool inputs of float functions promote to the default dtype (torch)."""
@@ -755,13 +837,19 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     clip = clamp
 
     def clamp_min(self, min) -> Tensor:  # noqa: A002
+        """max(x, min) elementwise."""
         return self.clamp(min=min)
 
     def clamp_max(self, max) -> Tensor:  # noqa: A002
+        """min(x, max) elementwise."""
         return self.clamp(max=max)
 
-    def maximum(self, other) -> Tensor: return self._binary(A.Maximum, other)
-    def minimum(self, other) -> Tensor: return self._binary(A.Minimum, other)
+    def maximum(self, other) -> Tensor:
+        """max(self, other) elementwise; ties share the gradient."""
+        return self._binary(A.Maximum, other)
+    def minimum(self, other) -> Tensor:
+        """min(self, other) elementwise; ties share the gradient."""
+        return self._binary(A.Minimum, other)
 
     def masked_fill(self, mask, value) -> Tensor:
         """``value`` where ``mask`` (bool, broadcastable to this shape) else the tensor's own
@@ -792,6 +880,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return R.normalize_dims(dim, self.ndim)
 
     def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+        """Sum over ``dim`` (all dims by default); integers sum to int64."""
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
         x = self if dtype is None else self.astype(dtype)
         if x.dtype.kind in "bi" and dtype is None:
@@ -799,6 +888,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return R.Sum.apply(x, dims=x._dims(dim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+        """Mean over ``dim`` (all dims by default)."""
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
         x = self if dtype is None else self.astype(dtype)
         if x.dtype.kind not in "fc":
@@ -857,17 +947,21 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._maxmin(dim, keepdim, False)
 
     def amax(self, dim=(), keepdim=False):
+        """Max over ``dim`` (all dims by default); ties share the gradient evenly."""
         return R.MaxMin.apply(self, dims=self._dims(None if dim == () else dim),
                               keepdim=keepdim, is_max=True)
 
     def amin(self, dim=(), keepdim=False):
+        """Min over ``dim`` (all dims by default); ties share the gradient evenly."""
         return R.MaxMin.apply(self, dims=self._dims(None if dim == () else dim),
                               keepdim=keepdim, is_max=False)
 
     def argmax(self, dim=None, keepdim=False) -> Tensor:
+        """Index of the max (of the flattened tensor when ``dim`` is None), int64."""
         return self._arg(np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False) -> Tensor:
+        """Index of the min (of the flattened tensor when ``dim`` is None), int64."""
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn, dim, keepdim) -> Tensor:
@@ -880,6 +974,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return Tensor(np.asarray(out, np.int64).reshape(() if not self.ndim else out.shape))
 
     def logsumexp(self, dim=None, keepdim=False) -> Tensor:
+        """log sum exp(x) over ``dim``, with the max taken out first; gradient softmax(x)."""
         return R.LogSumExp.apply(self._floating(), dims=self._dims(dim), keepdim=keepdim)
 
     def _dim_or_0d(self, dim) -> int:
@@ -888,12 +983,14 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._dims(dim)[0] if self.ndim else 0
 
     def softmax(self, dim=None, dtype=None) -> Tensor:
+        """e^x / sum e^x along ``dim``; gradient y (g - sum(g y))."""
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
             return R.Softmax.apply(x.reshape(1), dim=0).reshape(())
         return R.Softmax.apply(x, dim=self._dim_or_0d(dim))
 
     def log_softmax(self, dim=None, dtype=None) -> Tensor:
+        """x - logsumexp(x) along ``dim`` (stable); gradient g - softmax(x) sum(g)."""
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
             return R.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
@@ -901,6 +998,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape) -> Tensor:
+        """The same elements in a new shape (-1 infers one dim)."""
         shape = _shape_arg(shape)
         try:
             out_shape = np.empty(self._data.shape, np.bool_).reshape(shape).shape
@@ -912,16 +1010,19 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return S.Reshape.apply(self, shape=out_shape)
 
     def view(self, *shape) -> Tensor:
+        """Alias of ``reshape`` (a view when numpy can)."""
         if len(shape) == 1 and _is_dtype(shape[0]):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
         return self.reshape(*shape)
 
     def view_as(self, other: Tensor) -> Tensor:
+        """``view`` with ``other``'s shape."""
         return self.reshape(other.shape)
 
     reshape_as = view_as
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dims ``start_dim..end_dim`` into one."""
         if self.ndim == 0:
             return self.reshape(1)
         s, e = self._dims(start_dim)[0], self._dims(end_dim)[0]
@@ -932,10 +1033,12 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
                          *self.shape[e + 1:])
 
     def unflatten(self, dim: int, sizes) -> Tensor:
+        """Split dim ``dim`` into ``sizes``."""
         d = self._dims(dim)[0]
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
     def permute(self, *dims) -> Tensor:
+        """Reorder the dims (a view)."""
         dims = _shape_arg(dims)
         n = self.ndim
         if len(dims) != n or sorted(d % max(n, 1) for d in dims) != list(range(n)):
@@ -951,6 +1054,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return S.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dims (a view)."""
         if self.ndim == 0:
             self._dims(dim0), self._dims(dim1)  # range checks (0 and -1 are fine)
             return self
@@ -962,12 +1066,14 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     swapaxes = swapdims = transpose
 
     def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dims."""
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.ndim}D")
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def movedim(self, source, destination) -> Tensor:
+        """Move dims ``source`` to positions ``destination``."""
         src = (source,) if isinstance(source, int) else tuple(source)
         dst = (destination,) if isinstance(destination, int) else tuple(destination)
         src = tuple(self._dims(s)[0] for s in src)
@@ -980,14 +1086,17 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     moveaxis = movedim
 
     def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dim at ``dim``."""
         d = R.normalize_dims(dim, self.ndim + 1)[0]
         return self.reshape(*self.shape[:d], 1, *self.shape[d:])
 
     def squeeze(self, dim=None) -> Tensor:
+        """Remove size-1 dims (all, or those in ``dim``)."""
         dims = [d for d in self._dims(dim) if self.shape[d] == 1] if self.ndim else []
         return self.reshape(*[n for i, n in enumerate(self.shape) if i not in dims])
 
     def expand(self, *shape) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps a dim) without copying."""
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
@@ -999,6 +1108,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self.broadcast_to(full)
 
     def broadcast_to(self, shape) -> Tensor:
+        """Broadcast to ``shape`` without copying; the gradient is summed back."""
         shape = tuple(int(s) for s in shape)
         try:
             ok = np.broadcast_shapes(self.shape, shape) == shape
@@ -1010,19 +1120,24 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self if shape == self.shape else S.Expand.apply(self, shape=shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """``expand`` to ``other``'s shape."""
         return self.broadcast_to(other.shape)
 
     def split(self, split_size_or_sections, dim: int = 0):
+        """Pieces of ``split_size`` (or of the given sizes) along ``dim``."""
         return split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: int, dim: int = 0):
+        """``chunks`` nearly equal pieces along ``dim``."""
         return chunk(self, chunks, dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, as a tuple."""
         d = self._dims(dim)[0]
         return tuple(self.select(d, i) for i in range(self.shape[d]))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """The slice ``start:start+length`` along ``dim`` (a view)."""
         d = self._dims(dim)[0]
         n = self.shape[d]
         start = int(start) + (n if int(start) < 0 else 0)
@@ -1032,6 +1147,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim`` (that dim removed)."""
         d = self._dims(dim)[0]
         n = self.shape[d]
         if not -n <= index < n:
@@ -1044,6 +1160,8 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return I.GetItem.apply(self, index=_convert_index(index, self))
 
     def gather(self, dim: int, index) -> Tensor:
+        """out[i][j] = self[i][index[i][j]] along ``dim`` (torch.gather); the gradient is
+        scatter-added back."""
         idx = np.asarray(_raw(index))
         if idx.dtype.kind not in "iu":
             raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
@@ -1061,6 +1179,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return out.reshape(idx.shape) if not self.ndim else out
 
     def index_select(self, dim: int, index) -> Tensor:
+        """The entries at the 1-D ``index`` along ``dim``; repeated indices add their gradients."""
         idx = np.asarray(_raw(index))
         if idx.dtype.kind not in "iu" or idx.ndim > 1:
             raise RuntimeError("index_select(): Index is supposed to be a vector of integers")
@@ -1072,17 +1191,20 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return out.reshape(()) if not self.ndim else out
 
     def matmul(self, other) -> Tensor:
+        """Matrix product with numpy's rules (batch dims broadcast)."""
         return matmul(self, other)
 
     mm = matmul
 
     def bmm(self, other) -> Tensor:
+        """Batched matrix product of (B, n, m) and (B, m, p) tensors."""
         if self.ndim != 3 or np.ndim(_raw(other)) != 3:
             raise RuntimeError(f"bmm: both arguments must be 3-D, got {self.shape} and "
                                f"{np.shape(_raw(other))}")
         return matmul(self, other)
 
     def where(self, condition, other) -> Tensor:
+        """self where ``condition`` else ``other``."""
         return where(condition, self, other)
 
 

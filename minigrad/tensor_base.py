@@ -30,7 +30,7 @@ class TensorBase:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_out_idx", "_hooks",
-                 "_vc", "_is_view", "__weakref__")
+                 "_vc_", "_is_view", "__weakref__")
 
     @staticmethod
     def _wrap(data: np.ndarray, node=None, idx: int = 0, version: Version | None = None):
@@ -44,8 +44,16 @@ class TensorBase:
         self._out_idx = idx
         self._hooks: list[Callable] | None = None
         self._requires_grad = node is not None
-        self._vc = version if version is not None else Version()
+        self._vc_ = version  # made on first use: most tensors are never versioned
         self._is_view = version is not None
+
+    @property
+    def _vc(self) -> Version:
+        """The version counter (shared with views), created when first needed."""
+        v = self._vc_
+        if v is None:
+            v = self._vc_ = Version()
+        return v
 
     @property
     def requires_grad(self) -> bool:
