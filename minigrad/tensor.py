@@ -128,8 +128,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     @property
     def data(self) -> Tensor:
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
-        Use ``.numpy()`` for the numpy array."""
-        return Tensor._wrap(self._data, None, 0, self._vc)
+        Use ``.numpy()`` for the numpy array. As in torch, it has its own version counter,
+        so in-place updates through it (``p.data.add_(...)``) are not seen by autograd."""
+        return Tensor._wrap(self._data, None, 0, Version())
 
     @data.setter
     def data(self, value) -> None:

@@ -38,7 +38,10 @@ __all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Seq
            "sequence_loss", "GELU", "Transformer", "TransformerEncoder", "TransformerDecoder",
            "TransformerEncoderLayer", "TransformerDecoderLayer", "CTCLoss"]
 
-# whole-model checkpoints: a Parameter may be unpickled by mg.load(weights_only=True)
+# whole-model checkpoints: a Parameter, and the recurrence kind a RNN stores (an IntEnum),
+# may be unpickled by mg.load(weights_only=True)
 from minigrad.serialization import add_safe_globals as _add_safe_globals  # noqa: E402
 
-_add_safe_globals([Parameter])
+from .kernels.recurrent import Mode as _Mode  # noqa: E402
+
+_add_safe_globals([Parameter, _Mode])

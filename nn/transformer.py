@@ -59,8 +59,8 @@ def _relu(x: Tensor) -> Tensor:
 def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     if callable(activation):
         return activation
-    if activation == "relu":
-        return _relu
+    if activation == "relu":  # F.relu, so a pickled model names the function torch's
+        return getattr(F, "relu", _relu)  # programs allow-list (torch.nn.functional.relu)
     if activation == "gelu":
         return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
