@@ -1,4 +1,4 @@
-"""Basic layers: Linear, Embedding, Dropout, LayerNorm and activation modules."""
+"""Basic layers: Linear, Embedding, Dropout, LayerNorm (activations: ``nn/activation.py``)."""
 from __future__ import annotations
 
 import math
@@ -181,37 +181,3 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
-
-
-class Tanh(Module):
-    def forward(self, x): return x.tanh()
-
-
-class Sigmoid(Module):
-    def forward(self, x): return x.sigmoid()
-
-
-class ReLU(Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace  # accepted; the result is a new tensor
-
-    def forward(self, x): return x.relu()
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class Softmax(Module):
-    def __init__(self, dim: int | None = None):
-        super().__init__()
-        self.dim = -1 if dim is None else dim
-
-    def forward(self, x): return x.softmax(self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    def forward(self, x): return x.log_softmax(self.dim)
