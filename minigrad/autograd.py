@@ -25,7 +25,7 @@ import numpy as np
 
 from . import anomaly
 from .modes import enable_grad, no_grad, state
-from .tensor_base import TensorBase, Version
+from .tensor_base import TensorBase
 
 _FREED = ("{} : trying to backward through the graph a second time (or to read saved values "
           "after they were freed). Pass retain_graph=True to the first backward() if you need "
@@ -122,7 +122,7 @@ class Function:
         out = cls.forward(ctx, *raw, **params)
         outs = out if isinstance(out, tuple) else (out,)
         if not all(type(o) is np.ndarray for o in outs):
-            outs = _as_arrays(cls, outs)
+            outs = _as_arrays(cls, ctx, outs)
         if state.anomaly:
             anomaly.check_finite("forward", ctx, outs)
         view = cls.returns_view and isinstance(args[0], TensorBase)
@@ -130,9 +130,9 @@ class Function:
                     for o in outs]
         if state.grad_enabled and True in needs:
             ctx.out_meta = [(o.shape, o.dtype) for o in outs]
-            ctx.versions_out = [v or Version() for v in versions]
+            res = tuple(wrap(o, ctx, k, v) for k, (o, v) in enumerate(zip(outs, versions)))
+            ctx.versions_out = [t._vc for t in res]
             _remember_saved(ctx, args, raw, outs)
-            res = tuple(wrap(o, ctx, k, ctx.versions_out[k]) for k, o in enumerate(outs))
         else:
             res = tuple(wrap(o, None, 0, v) for o, v in zip(outs, versions))
         if state.tracer is not None:
@@ -140,13 +140,15 @@ class Function:
         return res if len(res) > 1 or isinstance(out, tuple) else res[0]
 
 
-def _as_arrays(cls: type, outs: tuple) -> tuple:
-    """numpy scalars (what 0-d arithmetic returns) become 0-d arrays; anything else is a bug
-    in the op's forward, reported with its name."""
+def _as_arrays(cls: type, ctx: Node, outs: tuple) -> tuple:
+    """numpy scalars (what 0-d arithmetic returns) become 0-d arrays (also where the forward
+    saved them); anything else is a bug in the op's forward, reported with its name."""
     res = []
     for k, o in enumerate(outs):
         if isinstance(o, (np.generic, float, int)) or isinstance(o, np.ndarray):
             res.append(np.asarray(o))
+            if res[-1] is not o:
+                ctx.saved = tuple(res[-1] if v is o else v for v in ctx.saved)
         else:
             raise TypeError(f"{cls.__name__}.forward must return numpy arrays; output {k} is a "
                             f"{type(o).__name__}")

@@ -123,7 +123,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def data(self) -> Tensor:
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
         Use ``.numpy()`` for the numpy array."""
-        return Tensor._wrap(self._data, None, 0, self._version)
+        return Tensor._wrap(self._data, None, 0, self._vc)
 
     @data.setter
     def data(self, value) -> None:
@@ -347,22 +347,22 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def type_as(self, other: Tensor) -> Tensor:
         return self.astype(other.dtype)
 
-    def float(self) -> Tensor:
+    def float(self, memory_format=None) -> Tensor:
         return self.astype(np.float32)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format=None) -> Tensor:
         return self.astype(np.float64)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format=None) -> Tensor:
         return self.astype(np.float16)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format=None) -> Tensor:
         return self.astype(np.int64)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format=None) -> Tensor:
         return self.astype(np.int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format=None) -> Tensor:
         return self.astype(np.bool_)
 
     def __repr__(self) -> str:
@@ -376,6 +376,32 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def _new(self, data: np.ndarray, dtype, requires_grad: bool, device) -> Tensor:
+        if device is not None:
+            check_device(device)
+        t = Tensor(data.astype(self.dtype if dtype is None else _dtype(dtype), copy=False))
+        return t.requires_grad_() if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.zeros(_shape_arg(size)), dtype, requires_grad, device)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.ones(_shape_arg(size)), dtype, requires_grad, device)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of ``size`` (zero-filled) with this tensor's dtype (unless ``dtype``)."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """``fill_value`` everywhere, shape ``size``, this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.full(_shape_arg((size,)), fill_value), dtype, requires_grad, device)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype (unless ``dtype``)."""
+        return self._new(np.array(_raw(data)), dtype, requires_grad, device)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph: bool | None = None,
@@ -647,6 +673,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         def compute(old):
             new = src_t.astype(self.dtype) if self.dtype.kind in "fc" else \
                 Tensor(src_t._data.astype(self.dtype))
+            if old.requires_grad:  # overwritten values pass no gradient back, as in torch
+                return A.Where.apply(new.broadcast_to(self.shape), old,
+                                     cond=np.ones(self.shape, np.bool_))
             return S.Copy.apply(new.broadcast_to(self.shape)) if new.requires_grad else new
 
         return self._inplace("copy_", compute)
@@ -741,12 +770,12 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {m.dtype}")
         try:
-            ok = np.broadcast_shapes(m.shape, self.shape) == self.shape
+            shape = np.broadcast_shapes(m.shape, self.shape)
         except ValueError:
-            ok = False
-        if not ok:
-            raise RuntimeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
-                               f"tensor's shape {self.shape}")
+            raise RuntimeError(f"masked_fill: mask of shape {m.shape} does not broadcast with "
+                               f"the tensor's shape {self.shape}") from None
+        if shape != self.shape:  # torch broadcasts the out-of-place form
+            return self.broadcast_to(shape).masked_fill(m, value)
         if isinstance(value, TensorBase):
             if value.ndim != 0:
                 raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, "

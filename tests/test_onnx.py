@@ -1,8 +1,10 @@
 """ONNX export, with onnxruntime as the oracle: every exported model gives minigrad's outputs
 and final states (float32 tolerance) on the traced inputs and, with dynamic axes, on inputs
 of other sizes.  Skips cleanly without onnx / onnxruntime."""
+import ast
 import io
 import itertools
+import pathlib
 import subprocess
 import sys
 
@@ -83,6 +85,18 @@ def test_import_minigrad_does_not_import_onnx():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_the_exporter_never_imports_nn():
+    """Layers point one way: minigrad.onnx knows nn's modules by class name only."""
+    for path in pathlib.Path(mg.onnx.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level \
+                else []
+            assert not any(n == "nn" or n.startswith(("nn.", "minigrad.nn")) for n in names), \
+                f"{path.name} imports {names}"
+
+
 def test_writes_a_path_or_a_file_and_names_inputs_and_outputs(tmp_path):
     m = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
     x = randn(2, 3)
@@ -151,6 +165,36 @@ def test_recurrent_lengths_become_sequence_lens(kind, as_input):
             return self.rnn(x, lengths=lengths)
 
     check(Packed(), (x, lengths))
+
+
+def test_mode_names_follow_nn():
+    from minigrad.onnx.recurrent import MODE_NAMES
+    from nn.kernels.recurrent import Mode
+
+    assert MODE_NAMES == {int(m): m.name for m in Mode}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bidir,with_lengths", [(False, False), (True, True)])
+def test_recurrent_layer_with_its_own_forward_is_traced(kind, bidir, with_lengths):
+    """A subclass that overrides forward is traced op by op: its fused recurrences become
+    one ONNX recurrent node per layer and direction."""
+    base = nn.RNN if kind.startswith("RNN") else getattr(nn, kind)
+
+    class Scaled(base):
+        def forward(self, x, hx=None):
+            out, h = super().forward(x, hx, lengths=[4, 2, 3] if with_lengths else None)
+            return out * 2.0, h
+
+    kw = {"nonlinearity": kind[4:].lower()} if kind.startswith("RNN") else {}
+    m = Scaled(3, 5, num_layers=2, bidirectional=bidir, **kw)
+    D = 2 if bidir else 1
+    x = randn(4, 3, 3)
+    h0 = randn(2 * D, 3, 5)
+    args = (x, (h0, randn(2 * D, 3, 5))) if kind == "LSTM" else (x, h0)
+    proto = check(m, args)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count(kind.split("_")[0]) == 2 * D
 
 
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
@@ -233,6 +277,36 @@ def lm_args(model, T, B):
     hidden = tuple(h + randn(*h.shape) for h in hidden) if isinstance(hidden, tuple) \
         else hidden + randn(*hidden.shape)
     return tokens(model.ntoken, T, B), hidden
+
+
+@pytest.mark.parametrize("kind,tied", list(itertools.product(KINDS, [False, True])))
+def test_word_language_model_as_its_main_py_exports_it(kind, tied, tmp_path):
+    """pytorch/examples word_language_model/main.py, export_onnx: the same lines, with
+    ``torch`` spelled ``mg``.  Embedding -> Dropout -> RNN -> Dropout -> Linear -> view ->
+    log_softmax, returning (log_probs, hidden)."""
+    model = RNNModel(kind, 20, 6, 6, 2, tie_weights=tied)
+    batch_size, seq_len, path = 1, 7, tmp_path / "model.onnx"
+    model.eval()
+    dummy_input = mg.LongTensor(seq_len * batch_size).zero_().view(-1, batch_size)
+    hidden = model.init_hidden(batch_size)
+    mg.onnx.export(model, (dummy_input, hidden), path)
+
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    names = ["input", "hidden_0", "hidden_1"] if kind == "LSTM" else ["input", "hidden"]
+    assert [i.name for i in proto.graph.input] == names
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count(kind.split("_")[0]) == 2  # one recurrent node per layer
+    assert {"Gather", "LogSoftmax"} <= set(ops) and "Dropout" not in ops
+    tables = [i for i in proto.graph.initializer if list(i.dims) == [20, 6]]
+    assert len(tables) == (1 if tied else 2)
+    for args in [(dummy_input, hidden), lm_args(model, seq_len, batch_size)]:
+        with mg.no_grad():
+            want = flat(model(*args))
+        got = run_onnx(proto, flat(args))
+        assert [g.shape for g in got] == [w.shape for w in want]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w.numpy(), **TOL)
 
 
 @pytest.mark.parametrize("kind,tied", [("LSTM", False), ("LSTM", True), ("GRU", False),
@@ -355,6 +429,50 @@ GLUE = {
 def test_tensor_ops_in_forward(name):
     fn, shapes = GLUE[name]
     check(Lambda(fn), tuple(randn(*s) for s in shapes))
+
+
+INDEXING = {
+    "two_arrays": lambda x: x[np.array([1, 0, 1]), np.array([1, 2, 2])],
+    "array_and_int": lambda x: x[1, :, np.array([0, 3, 0])],
+    "arrays_apart": lambda x: x[np.array([[0], [1]]), :, np.array([3, 1, 2])],
+    "mask_2d": lambda x: x[:, np.array([[True, False, True, True], [False] * 4,
+                                        [True] * 4])],
+    "gather_3d": lambda x: x.gather(2, np.array([[[3, 0], [1, 1], [2, 2]],
+                                                [[0, 0], [3, 3], [1, 2]]])),
+    "gather_smaller": lambda x: x.gather(0, np.array([[[1, 0, 0, 1]]])),
+    "index_select": lambda x: x.index_select(2, np.array([3, 0])) +
+    x.index_select(-2, np.array([2])).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEXING))
+def test_advanced_indexing(name):
+    """Indexes of several arrays (what gather builds) are flat Gathers; their values and
+    shapes follow numpy's rules (arrays apart put their dims first)."""
+    check(Lambda(INDEXING[name]), (randn(2, 3, 4),))
+
+
+def test_index_arrays_from_the_inputs_that_cannot_follow_are_refused():
+    m = Lambda(lambda x, i: x[i, i])
+    with pytest.raises(NotImplementedError, match="computed from the inputs"):
+        mg.onnx.export(m, (randn(3, 3), mg.tensor(np.array([0, 2]))))
+    with pytest.raises(NotImplementedError, match="dynamic axes"):
+        mg.onnx.export(Lambda(lambda x: x.gather(1, np.array([[0], [1]]))), randn(2, 3),
+                       dynamic_axes={"xs_0": [0]})
+
+
+def test_tensor_parameters_given_as_inputs():
+    """where's condition, clamp's bounds and masked_fill's value may be graph inputs."""
+    def fn(x, cond, lo, hi, v):
+        return mg.where(cond, x, -x) + x.clamp(lo, hi) + x.clamp(min=lo) + \
+            x.clamp(max=hi.sum()) + x.masked_fill(np.eye(3, 4, dtype=bool), v.sum())
+
+    args = (randn(3, 4), mg.tensor(np.array([True, False, False, True])), randn(4) - 0.5,
+            randn(3, 1) + 0.5, randn(2))
+    proto = check(Lambda(fn), args)
+    assert len(proto.graph.input) == 5
+    check(Lambda(lambda x: x.clamp(np.zeros(4, np.float32), 0.3) + x.clamp(max=0.2)),
+          (randn(3, 4),))
 
 
 def test_ops_with_parameters_as_keywords():

@@ -10,6 +10,7 @@ differentiable definition).
 from __future__ import annotations
 
 import sys
+import threading
 import types
 from collections.abc import Callable
 
@@ -41,8 +42,6 @@ class LazyJit:
             fn = types.FunctionType(self.py_func.__code__, scope, self.py_func.__name__,
                                     self.py_func.__defaults__, self.py_func.__closure__)
             fn.__qualname__, fn.__module__ = self.py_func.__qualname__, self.py_func.__module__
-            if not _announced:
-                _announce()
             # numpy's float semantics (x / 0 is inf, not ZeroDivisionError), as the numpy
             # references have; it also lets LLVM vectorise loops that divide
             options = {"cache": True, "error_model": "numpy", **self.options}
@@ -50,18 +49,31 @@ class LazyJit:
         return self._compiled
 
     def __call__(self, *args):
-        return (self._compiled or self.dispatcher())(*args)
+        if self._compiled is not None and self._warm:
+            return self._compiled(*args)
+        # the first call of a signature compiles (or loads Numba's disk cache): if that takes
+        # long enough to notice, say why once, so a first run never looks hung
+        timer = threading.Timer(0.5, _announce)
+        timer.start()
+        try:
+            out = self.dispatcher()(*args)
+        finally:
+            timer.cancel()
+        self._warm = True
+        return out
+
+    _warm = False
 
 
 _announced: list = []
 
 
 def _announce() -> None:
-    """One line on stderr the first time kernels compile in this process (it can take
-    seconds on a fresh install; afterwards Numba's disk cache makes it fast)."""
-    _announced.append(True)
-    print("minigrad: compiling Numba kernels on first use (cached on disk for next time)...",
-          file=sys.stderr, flush=True)
+    """One line on stderr the first time compiling kernels takes a noticeable time."""
+    if not _announced:
+        _announced.append(True)
+        print("minigrad: compiling Numba kernels on first use (cached on disk; later runs "
+              "start fast)...", file=sys.stderr, flush=True)
 
 
 def jit(fn: Callable | None = None, **options):

@@ -3,10 +3,12 @@
 How a call is traced.  During the run every module's ``forward`` is intercepted (an instance
 attribute, removed afterwards; ``Module.__call__`` calls ``self.forward``):
 
-* a module the exporter knows (``modules.MODULES``: Linear, LSTM, ...) runs normally, its
-  own ops are not recorded, and the call is recorded whole, to become its ONNX subgraph;
+* a module the exporter knows (``modules.MODULES``, by ``nn`` class name: Linear, LSTM...)
+  runs normally, its own ops are not recorded, and the call is recorded whole, to become
+  its ONNX subgraph;
 * any other module (containers, the user's own) runs its forward, whose tensor ops are
-  recorded by ``minigrad.autograd.trace_ops`` and translated one by one (``ops.OPS``);
+  recorded by ``minigrad.autograd.trace_ops`` and translated one by one (``ops.OPS``, and
+  ``modules.NN_OPS`` for ``nn``'s own ops);
 * an ``nn`` module the exporter does not know stops the export with an error naming it.
 
 Tensors are matched to graph values by identity; those not computed from the inputs
@@ -25,6 +27,7 @@ from typing import Any, NamedTuple
 from ..autograd import TracedOp, no_grad, trace_ops
 from ..tensor import Tensor
 from .graph import Graph, Ref, Unexportable, label_of, static
+from .modules import classify, nn_op, supported_names
 from .ops import OPS
 
 MIN_OPSET = 17  # LayerNormalization; Softmax over one axis needs 13
@@ -78,7 +81,6 @@ def _in_order(forward: Callable, args: tuple, kwargs: dict) -> list:
 @contextmanager
 def _intercepted(model, ops: list) -> Iterator[None]:
     """Eval mode and every module's forward intercepted; all restored on exit."""
-    from .modules import classify, supported_names  # nn is above minigrad: read on use
 
     modes = [(m, m.training) for m in model.modules()]
     patched: list[tuple[Any, Any]] = []
@@ -129,8 +131,6 @@ def _intercepted(model, ops: list) -> Iterator[None]:
 
 def _translate(g: Graph, ops: list) -> None:
     """Add every recorded module call and op to ``g``, in execution order."""
-    from .modules import NN_OPS
-
     scopes: list[_Enter] = []
     for rec in ops:
         if isinstance(rec, _Enter):
@@ -153,7 +153,7 @@ def _translate(g: Graph, ops: list) -> None:
             if not _reads_live(g, rec):
                 continue
             where = _describe(scopes[-1].path, scopes[-1].module) if scopes else "the model"
-            fn = OPS.get(rec.fn) or NN_OPS.get(rec.fn)
+            fn = OPS.get(rec.fn) or nn_op(rec.fn)
             if fn is None:
                 raise NotImplementedError(f"ONNX export: op {rec.fn.__name__} (in {where}) "
                                           f"has no ONNX translation")

@@ -173,11 +173,31 @@ class Graph:
         self._dims[name] = tuple(dims)
 
     def find(self, x) -> str | None:
-        """The live value ``x`` (a tensor or its array) stands for, or None."""
+        """The live value ``x`` (a tensor or its array) stands for, or None.  An array that
+        is a reshaped view of a live one (``np.asarray(t).reshape(-1)``) becomes a Reshape
+        of it."""
         name = self._live.get(id(x))
         if name is None and isinstance(x, Tensor):
             name = self._live.get(id(storage(x)))
+        if name is None and isinstance(x, np.ndarray) and x.base is not None:
+            name = self._reshaped_view(x)
         return name
+
+    def _reshaped_view(self, x: np.ndarray) -> str | None:
+        base = x.base
+        while base is not None and id(base) not in self._live:
+            base = getattr(base, "base", None)
+        if not isinstance(base, np.ndarray) or base.size != x.size or \
+                base.dtype != x.dtype or not (x.flags.c_contiguous and
+                                              base.flags.c_contiguous) or \
+                x.__array_interface__["data"][0] != base.__array_interface__["data"][0]:
+            return None
+        name = self._live[id(base)]
+        in_dims = self._dims[name]
+        dims = reshape_dims(in_dims, x.shape)
+        y = self.add("Reshape", [name, self.shape_for(dims, in_dims, keep_code=0)])
+        self.bind(x, y, dims)
+        return y
 
     def is_live(self, x) -> bool:
         return x is not None and not isinstance(x, (bool, int, float)) and \

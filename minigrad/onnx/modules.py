@@ -6,8 +6,9 @@ translator takes the graph, the module and the call's arguments in the order of
 its ``forward``, and returns ``(value name, dims)`` for each tensor the call returned
 (flattened, in order).
 
-``nn`` sits on top of minigrad; this file is the exporter's one dependency on it, and it is
-imported only when a model is exported.
+``nn`` sits on top of minigrad, and layers point one way: this file never imports it.  A
+module is recognised by the name of a class defined in the ``nn`` package (on its MRO), and
+read through the attributes PyTorch documents (``weight``, ``out_features``, ``mode``...).
 """
 from __future__ import annotations
 
@@ -15,13 +16,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-import nn
-from nn.functional import EmbeddingFn
-
-from ..autograd import TracedOp
 from .graph import Dim, Graph, static
 from .ops import Result
-from .recurrent import cell, recurrent
+from .recurrent import cell, fused_recurrence, recurrent
 
 
 def _linear(g: Graph, m, args: list) -> Result:
@@ -41,15 +38,6 @@ def _embedding(g: Graph, m, args: list) -> Result:
     idx = args[0]
     y = g.add("Gather", [g.value(m.weight), g.value(idx)], axis=0)
     return [(y, g.dims(idx) + (static(m.embedding_dim),))]
-
-
-def _embedding_fn(g: Graph, op: TracedOp) -> Result:
-    """``F.embedding`` called in a forward: Gather(weight, idx)."""
-    weight = op.args[0]
-    idx = next((op.params[k] for k in ("idx", "indices", "input") if k in op.params), None)
-    idx = op.args[1] if idx is None else idx
-    y = g.add("Gather", [g.value(weight), g.value(idx)], axis=0)
-    return [(y, g.dims(idx) + (static(weight.shape[1]),))]
 
 
 def _passthrough(g: Graph, m, args: list) -> Result:
@@ -77,44 +65,62 @@ def _layer_norm(g: Graph, m, args: list) -> Result:
     return [(y, g.dims(x))]
 
 
-MODULES: dict[type, Callable[[Graph, object, list], list[tuple[str, tuple[Dim, ...]]]]] = {
-    nn.Linear: _linear,
-    nn.Embedding: _embedding,
-    nn.Dropout: _passthrough,
-    nn.Identity: _passthrough,
-    nn.Tanh: _activation("Tanh"),
-    nn.Sigmoid: _activation("Sigmoid"),
-    nn.ReLU: _activation("Relu"),
-    nn.Softmax: _activation("Softmax"),
-    nn.LogSoftmax: _activation("LogSoftmax"),
-    nn.LayerNorm: _layer_norm,
-    nn.RNN: recurrent,
-    nn.LSTM: recurrent,
-    nn.GRU: recurrent,
-    nn.RNNCell: cell,
-    nn.LSTMCell: cell,
-    nn.GRUCell: cell,
+Translator = Callable[[Graph, object, list], list[tuple[str, tuple[Dim, ...]]]]
+
+#: ``nn`` class name -> translator (the class and its subclasses that keep its forward)
+MODULES: dict[str, Translator] = {
+    "Linear": _linear,
+    "Embedding": _embedding,
+    "Dropout": _passthrough,
+    "Identity": _passthrough,
+    "Tanh": _activation("Tanh"),
+    "Sigmoid": _activation("Sigmoid"),
+    "ReLU": _activation("Relu"),
+    "Softmax": _activation("Softmax"),
+    "LogSoftmax": _activation("LogSoftmax"),
+    "LayerNorm": _layer_norm,
+    "RNN": recurrent,
+    "LSTM": recurrent,
+    "GRU": recurrent,
+    "RNNCell": cell,
+    "LSTMCell": cell,
+    "GRUCell": cell,
 }
 
-CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+#: ``nn`` classes whose forward is traced op by op
+TRACED = {"Module", "Sequential", "ModuleList", "ModuleDict"}
 
-NN_OPS = {EmbeddingFn: _embedding_fn}
+
+def _in_nn(cls: type) -> bool:
+    return cls.__module__ == "nn" or cls.__module__.startswith("nn.")
 
 
-def classify(m) -> Callable | str:
+def classify(m) -> Translator | str:
     """How to export module ``m``: its translator, ``"trace"`` (run its forward and export
     the ops it applies: containers and the user's own modules), or ``"unsupported"`` (an
     ``nn`` module the exporter does not know)."""
     for cls in type(m).__mro__:
-        fn = MODULES.get(cls)
+        if not _in_nn(cls):
+            continue
+        fn = MODULES.get(cls.__name__)
         if fn is not None:
             # a forward rewritten (by a subclass or on the instance) is traced instead
             same = type(m).forward is cls.forward and "forward" not in m.__dict__
             return fn if same else "trace"
-    if isinstance(m, CONTAINERS) or type(m) is nn.Module:
-        return "trace"
-    return "unsupported" if type(m).__module__.split(".")[0] == "nn" else "trace"
+        if cls.__name__ in TRACED:
+            return "trace"
+        break  # the first nn class on the MRO decides
+    return "unsupported" if _in_nn(type(m)) else "trace"
 
 
 def supported_names() -> str:
-    return ", ".join(sorted(c.__name__ for c in MODULES))
+    return ", ".join(sorted(MODULES))
+
+
+#: ``nn`` op (``Function``) class name -> translator, for ``nn`` ops applied in a forward
+NN_OPS: dict[str, Callable] = {"FusedRecurrence": fused_recurrence}
+
+
+def nn_op(fn: type) -> Callable | None:
+    """The translator of an ``nn`` op class, or None."""
+    return NN_OPS.get(fn.__name__) if _in_nn(fn) else None

@@ -3,8 +3,8 @@ per ``Function``, looked up by class in :data:`OPS`.
 
 A translator gets the :class:`~minigrad.autograd.TracedOp` (the op, its arguments as passed
 to ``apply``, its keyword parameters and its outputs) and returns ``(value name, dims)`` for
-each output.  Parameters are read by keyword first and positionally otherwise, so both
-``Reshape.apply(x, shape=s)`` and ``Reshape.apply(x, s)`` export.
+each output.  Tensors (and arrays standing for them) are ``op.args``; every other
+parameter is a keyword, in ``op.params``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from ..ops import matmul as M
 from ..ops import reduce as R
 from ..ops import shape as S
 from ..ops import unary as U
-from ..ops.shape import Cast
 from .graph import (
     INT64_MAX,
     INT64_MIN,
@@ -34,19 +33,6 @@ from .graph import (
 )
 
 Result = list[tuple[str, tuple[Dim, ...]]]
-_MISSING = object()
-
-
-def param(op: TracedOp, names: tuple[str, ...], pos: int, default=_MISSING):
-    """The op's parameter: the first of ``names`` given as a keyword, else ``args[pos]``."""
-    for n in names:
-        if n in op.params:
-            return op.params[n]
-    if pos < len(op.args):
-        return op.args[pos]
-    if default is not _MISSING:
-        return default
-    raise Unexportable(f"{op.fn.__name__}: cannot find its parameter {names[0]!r}")
 
 
 def _dims_tuple(d) -> tuple[int, ...]:
@@ -69,25 +55,36 @@ def _elementwise(onnx_op: str, n_in: int) -> Callable[[Graph, TracedOp], Result]
 
 
 def _where(g: Graph, op: TracedOp) -> Result:
-    cond, a, b = op.args[:3]
+    """z = a where cond else b (``cond`` a keyword: an array, possibly a live one)."""
+    a, b = op.args
+    cond = op.params["cond"]
     dt = op.outputs[0].dtype
     y = g.add("Where", [g.value(cond, np.bool_), g.value(a, dt), g.value(b, dt)])
     return [(y, broadcast_dims(g.dims(cond), g.dims(a), g.dims(b)))]
 
 
-def _clip(g: Graph, op: TracedOp) -> Result:
-    x = op.args[0]
-    lo, hi = param(op, ("lo", "min"), 1, None), param(op, ("hi", "max"), 2, None)
-    bound = [("" if v is None else g.value(np.asarray(v).reshape(()), x.dtype))
-             for v in (lo, hi)]
-    return [(g.add("Clip", [g.value(x), *bound]), g.dims(x))]
+def _clamp(g: Graph, op: TracedOp) -> Result:
+    """z = min(max(x, lo), hi): Clip for number bounds, Max / Min for tensor bounds (which
+    broadcast, and may be live values)."""
+    x, lo, hi = op.args
+    bounds = [b for b in (lo, hi) if b is not None]
+    if all(np.ndim(b) == 0 and not g.is_live(b) for b in bounds):
+        ends = ["" if b is None else g.value(np.asarray(b, x.dtype).reshape(()))
+                for b in (lo, hi)]
+        return [(g.add("Clip", [g.value(x), *ends]), g.dims(x))]
+    y = g.value(x)
+    if lo is not None:
+        y = g.add("Max", [y, g.value(lo, x.dtype)])
+    if hi is not None:
+        y = g.add("Min", [y, g.value(hi, x.dtype)])
+    return [(y, broadcast_dims(*[g.dims(v) for v in (x, *bounds)]))]
 
 
 def _masked_fill(g: Graph, op: TracedOp) -> Result:
-    x = op.args[0]
-    mask, value = param(op, ("mask",), 1), param(op, ("value",), 2)
-    y = g.add("Where", [g.value(mask, np.bool_), g.value(np.asarray(value, x.dtype)),
-                        g.value(x)])
+    """y = value where mask else x (``value`` 0-d, possibly a live tensor)."""
+    x, value = op.args
+    mask = op.params["mask"]
+    y = g.add("Where", [g.value(mask, np.bool_), g.value(value, x.dtype), g.value(x)])
     return [(y, broadcast_dims(g.dims(x), g.dims(mask)))]
 
 
@@ -115,11 +112,11 @@ def _reduction(onnx_op: str, extra: tuple[str, ...] = ()) -> Callable:
 
     def translate(g: Graph, op: TracedOp) -> Result:
         x = op.args[0]
-        axes = _dims_tuple(param(op, ("dims", "dim"), 1))
-        keep = bool(param(op, ("keepdim",), 2))
+        axes = _dims_tuple(op.params["dims"])
+        keep = bool(op.params["keepdim"])
         name = onnx_op
         if extra:
-            name = "ReduceMax" if param(op, extra, 3) else "ReduceMin"
+            name = "ReduceMax" if op.params[extra[0]] else "ReduceMin"
         if not axes:  # 0-d input: nothing to reduce
             return [(g.add("Identity", [g.value(x)]), g.dims(x))]
         y = g.axes_arg(name, g.value(x), axes, keepdims=int(keep))
@@ -131,9 +128,9 @@ def _reduction(onnx_op: str, extra: tuple[str, ...] = ()) -> Callable:
 def _var(g: Graph, op: TracedOp) -> Result:
     """y = sum (x - mean)^2 / (n - correction) over ``dims`` (their sizes fixed)."""
     x = op.args[0]
-    axes = _dims_tuple(param(op, ("dims", "dim"), 1))
-    keep = bool(param(op, ("keepdim",), 2))
-    correction = param(op, ("correction",), 3)
+    axes = _dims_tuple(op.params["dims"])
+    keep = bool(op.params["keepdim"])
+    correction = op.params["correction"]
     if not all(is_static(g.dims(x)[a]) for a in axes):
         raise Unexportable("variance over a dynamic axis")
     n = int(np.prod([x.shape[a] for a in axes]))
@@ -145,9 +142,9 @@ def _var(g: Graph, op: TracedOp) -> Result:
 
 def _max_min_indexed(g: Graph, op: TracedOp) -> Result:
     x = op.args[0]
-    axis = int(param(op, ("dim",), 1))
-    keep = bool(param(op, ("keepdim",), 2))
-    is_max = param(op, ("is_max",), 3)
+    axis = int(op.params["dim"])
+    keep = bool(op.params["keepdim"])
+    is_max = op.params["is_max"]
     v = g.axes_arg("ReduceMax" if is_max else "ReduceMin", g.value(x), [axis],
                    keepdims=int(keep))
     i = g.add("ArgMax" if is_max else "ArgMin", [g.value(x)], axis=axis, keepdims=int(keep))
@@ -160,7 +157,7 @@ def _softmax(onnx_op: str) -> Callable:
         x = op.args[0]
         if x.ndim == 0:  # softmax of one number is 1, its log 0
             return [(g.value(np.asarray(onnx_op == "Softmax", x.dtype)), ())]
-        axis = int(param(op, ("dim", "axis"), 1))
+        axis = int(op.params["dim"])
         return [(g.add(onnx_op, [g.value(x)], axis=axis), g.dims(x))]
 
     return translate
@@ -179,7 +176,7 @@ def _reshape(g: Graph, op: TracedOp) -> Result:
 
 def _permute(g: Graph, op: TracedOp) -> Result:
     x = op.args[0]
-    perm = _dims_tuple(param(op, ("dims", "perm"), 1))
+    perm = _dims_tuple(op.params["dims"])
     dims = g.dims(x)
     return [(g.add("Transpose", [g.value(x)], perm=list(perm)), tuple(dims[p] for p in perm))]
 
@@ -195,11 +192,7 @@ def _expand(g: Graph, op: TracedOp) -> Result:
 
 
 def _cat(g: Graph, op: TracedOp) -> Result:
-    if "dim" in op.params:
-        axis, xs = op.params["dim"], op.args
-    else:
-        axis, xs = op.args[0], op.args[1:]
-    axis = int(axis)
+    xs, axis = op.args, int(op.params["dim"])
     dt = op.outputs[0].dtype
     y = g.add("Concat", [g.value(x, dt) for x in xs], axis=axis)
     parts = [g.dims(x) for x in xs]
@@ -244,20 +237,40 @@ def _index_array(g: Graph, i: np.ndarray) -> tuple[str, tuple[Dim, ...]]:
     return nz, (g.opaque(nz, 0, int(i.sum())),)
 
 
-def _getitem(g: Graph, op: TracedOp) -> Result:
-    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D boolean) array."""
+def _flat_gather(g: Graph, op: TracedOp) -> Result:
+    """x[index] for any index of constant arrays (several arrays, arrays mixed with ints,
+    n-D masks: what ``gather`` builds): the flat positions it reads, computed on the traced
+    shape, gathered from x flattened."""
     x, y = op.args[0], op.outputs[0]
-    index = param(op, ("index", "key"), 1)
+    index = op.params["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, np.ndarray) and g.is_live(i) for i in items):
+        raise Unexportable("indexing with index arrays computed from the inputs, unless it "
+                           "is one integer or 1-D boolean array")
+    if not all(is_static(d) for d in g.dims(x)):
+        raise Unexportable(f"indexing a tensor with dynamic axes with {index!r}: only ints, "
+                           f"slices, None, ... and one index array follow a dynamic axis")
+    positions = np.arange(x.size, dtype=np.int64).reshape(x.shape)[index]
+    flat = g.add("Reshape", [g.value(x), g.ints([-1])])
+    y_name = g.add("Gather", [flat, g.const(positions)], axis=0)
+    return [(y_name, tuple(static(n) for n in y.shape))]
+
+
+def _getitem(g: Graph, op: TracedOp) -> Result:
+    """x[index] for ints, slices, None, ``...`` and one integer (or 1-D boolean) array, which
+    follow dynamic axes; any other index of constant arrays by :func:`_flat_gather`."""
+    x, y = op.args[0], op.outputs[0]
+    index = op.params["index"]
     items = list(index) if isinstance(index, tuple) else [index]
     for i in items:
         if not (i is None or i is Ellipsis or isinstance(i, slice) or _is_int(i) or
-                (isinstance(i, np.ndarray) and (i.dtype.kind in "iu" or
-                                                i.dtype == np.bool_ and i.ndim == 1))):
-            raise Unexportable(f"indexing with {i!r} (only ints, slices, None, ... and one "
-                               f"integer or 1-D boolean array are exported)")
+                (isinstance(i, np.ndarray) and i.dtype.kind in "biu")):
+            raise Unexportable(f"indexing with {i!r} (only ints, slices, None, ... and "
+                               f"integer or boolean arrays are exported)")
     arrays = [i for i in items if isinstance(i, np.ndarray)]
-    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
-        raise Unexportable("indexing with several integer arrays, or arrays mixed with ints")
+    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)) or \
+            any(a.dtype == np.bool_ and a.ndim != 1 for a in arrays):
+        return _flat_gather(g, op)
     used = sum(1 for i in items if i is not None and i is not Ellipsis)
     if any(i is Ellipsis for i in items):
         k = next(n for n, i in enumerate(items) if i is Ellipsis)
@@ -308,30 +321,6 @@ def _getitem(g: Graph, op: TracedOp) -> Result:
     return [(name, tuple(dims))]
 
 
-def _dim_and_index(op: TracedOp) -> tuple[int, object]:
-    """``dim`` and ``index`` of index_select / gather, whichever way they were passed."""
-    rest = op.args[1:]
-    axis = op.params.get("dim", next((a for a in rest if _is_int(a)), None))
-    index = op.params.get("index", next((a for a in rest if not _is_int(a)), None))
-    return int(axis), index
-
-
-def _index_select(g: Graph, op: TracedOp) -> Result:
-    x = op.args[0]
-    axis, index = _dim_and_index(op)
-    dims = list(g.dims(x))
-    dims[axis] = static(len(index))
-    return [(g.add("Gather", [g.value(x), g.value(np.asarray(index), np.int64)],
-                   axis=int(axis)), tuple(dims))]
-
-
-def _gather(g: Graph, op: TracedOp) -> Result:
-    x = op.args[0]
-    axis, index = _dim_and_index(op)
-    y = g.add("GatherElements", [g.value(x), g.value(index, np.int64)], axis=int(axis))
-    return [(y, g.dims(index))]
-
-
 # ----------------------------------------------------------------------------- the table
 
 
@@ -349,7 +338,7 @@ OPS: dict[type, Callable[[Graph, TracedOp], Result]] = {
     A.Minimum: _elementwise("Min", 2),
     A.Neg: _unary("Neg"),
     A.Where: _where,
-    A.Clamp: _clip,
+    A.Clamp: _clamp,
     U.Exp: _unary("Exp"),
     U.Log: _unary("Log"),
     U.Sqrt: _unary("Sqrt"),
@@ -375,5 +364,5 @@ OPS: dict[type, Callable[[Graph, TracedOp], Result]] = {
     I.GetItem: _getitem,
     I.MaskedFill: _masked_fill,
     M.MatMul: _matmul,
-    Cast: _cast,
+    S.Cast: _cast,
 }

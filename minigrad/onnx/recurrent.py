@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .graph import Dim, Graph, static, storage
+from .graph import Dim, Graph, Unexportable, static, storage
 
 ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
 ONNX_OP = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
@@ -71,10 +71,16 @@ def layer_weights(m, layer: int, direction: int) -> tuple:
     return tuple(ws) if m.bias else (ws[0], ws[1], None, None)
 
 
+def mode_name(mode) -> str:
+    """``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``: the name of nn's ``Mode``
+    (an IntEnum, read by duck typing so that ``nn`` is not imported)."""
+    return getattr(mode, "name", mode)
+
+
 def recurrent(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
     """``nn.RNN/LSTM/GRU``: forward(input, hx=None, lengths=None)."""
     input, hx, lengths = (list(args) + [None, None])[:3]
-    mode, L, H = m.mode, m.num_layers, m.hidden_size
+    mode, L, H = mode_name(m.mode), m.num_layers, m.hidden_size
     D = 2 if m.bidirectional else 1
     batched = input.ndim == 3
     x, dims = g.value(input), g.dims(input)
@@ -136,7 +142,7 @@ def recurrent(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
 def cell(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
     """``nn.RNNCell/LSTMCell/GRUCell``: one step, as a length-1 sequence of the layer op."""
     x, hx = (list(args) + [None])[:2]
-    mode, H = m.mode, m.hidden_size
+    mode, H = mode_name(m.mode), m.hidden_size
     batched = x.ndim == 2
     lead = [0] if batched else [0, 1]  # (B, F) -> (1, B, F); (F,) -> (1, 1, F)
     dims = g.dims(x)
@@ -156,3 +162,49 @@ def cell(g: Graph, m, args: list) -> list[tuple[str, tuple[Dim, ...]]]:
     if not is_lstm:
         return [h]
     return [h, (g.add("Squeeze", [Y_c, g.ints(lead)]), out_dims)]
+
+
+#: the values of ``nn.kernels.recurrent.Mode`` (an int in the fused op's parameters)
+MODE_NAMES = {0: "RNN_TANH", 1: "RNN_RELU", 2: "LSTM", 3: "GRU"}
+
+
+def fused_recurrence(g: Graph, op) -> list[tuple[str, tuple[Dim, ...]]]:
+    """``nn.fused_rnn.FusedRecurrence`` applied in a traced forward (a recurrent layer whose
+    ``forward`` is overridden, or the op called directly): (out, h_n, c_n) of one
+    layer-direction over the projected input ``xp`` (T, B, G) = x W_ih^T + b_ih.
+
+    ONNX's op projects its input itself, so it gets ``W`` = the identity with its rows in
+    ONNX's gate order and ``B`` = [0, b_hh]; the mask (T, B) becomes ``sequence_lens``."""
+    xp, h0, c0, w_hh, b_hh = op.args
+    mode = MODE_NAMES[int(op.params["mode"])]
+    mask = np.asarray(op.params["mask"]).astype(bool)
+    T, B, G = xp.shape
+    H = w_hh.shape[1]
+    lens = mask.sum(0)
+    if not np.array_equal(mask, np.arange(T)[:, None] < lens[None, :]):
+        raise Unexportable("a recurrence mask that is not a prefix of each sequence")
+    W = to_onnx_gates(np.eye(G, dtype=xp.dtype), mode)[None]
+    R = to_onnx_gates(np.asarray(storage(w_hh)), mode)[None]
+    if g.is_live(w_hh) or g.is_live(b_hh):
+        raise Unexportable("recurrent weights computed from the inputs")
+    bias = np.concatenate([np.zeros(G, xp.dtype), to_onnx_gates(np.asarray(storage(b_hh)),
+                                                                 mode)])[None]
+    attrs: dict = {"hidden_size": H, "direction": "reverse" if op.params["reverse"]
+                   else "forward"}
+    if mode == "GRU":
+        attrs["linear_before_reset"] = 1
+    if mode == "RNN_RELU":
+        attrs["activations"] = ["Relu"]
+    lead = g.ints([0])
+    inputs = [g.value(xp), g.const(W), g.const(R), g.const(bias),
+              "" if mask.all() else g.const(lens.astype(np.int32)),
+              g.add("Unsqueeze", [g.value(h0, xp.dtype), lead])]
+    if mode == "LSTM":
+        inputs.append(g.add("Unsqueeze", [g.value(c0, xp.dtype), lead]))
+    outs = g.add(ONNX_OP[mode], inputs, n_out=3 if mode == "LSTM" else 2, **attrs)
+    dims = g.dims(xp)
+    state_dims = (dims[1], static(H))
+    res = [(g.add("Squeeze", [outs[0], g.ints([1])]), (dims[0], dims[1], static(H))),
+           (g.add("Squeeze", [outs[1], lead]), state_dims)]
+    c_n = g.add("Squeeze", [outs[2], lead]) if mode == "LSTM" else g.value(c0, xp.dtype)
+    return res + [(c_n, state_dims)]

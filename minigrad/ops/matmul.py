@@ -15,7 +15,7 @@ class MatMul(Function):
         if a.ndim > 2 and b.ndim == 2:
             # (..., K) @ (K, N): fold the batch dims into rows so it is one BLAS GEMM
             # (np.matmul loops over the batch, slowly when b is a transposed view)
-            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+            return (a.reshape(_rows(a), a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
         return np.matmul(a, b)
 
     @staticmethod
@@ -23,9 +23,9 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         if a.ndim > 2 and b.ndim == 2:
-            g2 = g.reshape(-1, g.shape[-1])
+            g2 = g.reshape(_rows(g), g.shape[-1])
             ga = (g2 @ b.T).reshape(a.shape) if na else None
-            gb = a.reshape(-1, a.shape[-1]).T @ g2 if nb else None
+            gb = a.reshape(_rows(a), a.shape[-1]).T @ g2 if nb else None
             return ga, gb
         # promote 1-D operands to matrices so one rule covers every case
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
@@ -36,9 +36,14 @@ class MatMul(Function):
         if na:
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:  # sum the promoted row (and any batch) back to a vector
-                ga = ga.reshape(-1, a.shape[0]).sum(0)
+                ga = ga.sum(tuple(range(ga.ndim - 1)))
         if nb:
             gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
-                gb = np.swapaxes(gb, -1, -2).reshape(-1, b.shape[0]).sum(0)
+                gb = gb.sum(tuple(range(gb.ndim - 2)) + (gb.ndim - 1,))
         return ga, gb
+
+
+def _rows(x) -> int:
+    """Rows of x viewed as a matrix (all dims but the last): explicit, so size 0 works."""
+    return int(np.prod(x.shape[:-1]))
