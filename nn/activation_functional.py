@@ -29,9 +29,12 @@ def _float(x, fn: str) -> Tensor:
 
 
 def _stable_sigmoid(z):
-    """1 / (1 + e^-z) with no overflow in either branch (arrays or Tensors)."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + e^-z) with no overflow in either branch, differentiable at 0 (arrays or
+    Tensors): each branch sees only the inputs of its own sign."""
+    pos = z >= 0
+    zp, zn = np.where(pos, z, 0 * z), np.where(pos, 0 * z, z)
+    en = np.exp(zn)
+    return np.where(pos, 1 / (1 + np.exp(-zp)), en / (1 + en))
 
 
 def _apply(x: Tensor, fn, inplace: bool, name: str) -> Tensor:
@@ -245,7 +248,7 @@ def glu(input, dim: int = -1) -> Tensor:
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} "
                            f"is size {n}")
-    a, b = input.split(n // 2, dim)
+    a, b = input.narrow(dim, 0, n // 2), input.narrow(dim, n // 2, n // 2)
     return a * b.sigmoid()
 
 

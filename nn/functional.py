@@ -98,7 +98,8 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm=No
         bad = idx.max() if idx.max() >= n else idx.min()
         raise IndexError(f"embedding: index {bad} is out of range for a table of "
                          f"{n} embeddings (valid: 0..{n - 1})")
-    rows = weight[idx.reshape(-1)]
+    # (no index: a slice, since the engine's scatter-add of an empty index fails)
+    rows = weight[idx.reshape(-1)] if idx.size else weight[:0]
     if padding_idx is not None:  # same values; no gradient reaches the padding row
         pad = (idx.reshape(-1) == padding_idx % n)[:, None]
         if pad.any():
@@ -239,7 +240,7 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
     k = len(pad) // 2
     if k > input.ndim:
         raise RuntimeError(f"Padding length should be less than or equal to two times the input "
-                           "dimension but got padding length {len(pad)} and input of dimension "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
                            f"{input.ndim}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
@@ -247,9 +248,9 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
         if value:
             raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument.")
         if k > 3 or input.ndim not in (k + 1, k + 2):
-            raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding "
-                                      f"are supported for now (got {input.ndim}-d input and "
-                                      f"{len(pad)} pad values)")
+            raise NotImplementedError(f"Padding size {len(pad)} is not supported for "
+                                      f"{input.ndim}D input tensor (mode {mode!r} pads 1, 2 or "
+                                      f"3 dims of a tensor with 1 or 2 more dims)")
     out = input
     for j in range(k):
         d = input.ndim - 1 - j

@@ -57,7 +57,7 @@ def compare(mg_fn, torch_fn, *arrs, double: bool = True, rtol: float = 1e-10):
                                   allow_unused=True)
     for x, g, tg in zip(arrs, gg, tgg):
         a = np.zeros(np.shape(x)) if g is None else g.detach().numpy()
-        b = np.zeros(np.shape(x)) if tg is None else tg.detach().numpy()
+        b = np.zeros(np.shape(x)) if tg is None else tg.detach().numpy(force=True)
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
 
 
@@ -82,7 +82,7 @@ ACTIVATIONS = {
     "logsigmoid": (F.logsigmoid, TF.logsigmoid if torch else None, (), 40, True),
     "hardtanh": (lambda x: F.hardtanh(x, -0.5, 2.0),
                  (lambda x: TF.hardtanh(x, -0.5, 2.0)) if torch else None, (-0.5, 2), 3, True),
-    "hardsigmoid": (F.hardsigmoid, TF.hardsigmoid if torch else None, (-3, 3), 5, True),
+    "hardsigmoid": (F.hardsigmoid, TF.hardsigmoid if torch else None, (-3, 3), 5, False),
     "hardswish": (F.hardswish, TF.hardswish if torch else None, (-3, 3), 5, True),
     "mish": (F.mish, TF.mish if torch else None, (), 5, True),
     "softsign": (F.softsign, TF.softsign if torch else None, (0,), 3, True),
@@ -100,16 +100,22 @@ ACTIVATIONS = {
 }
 
 
+def rtol_for(name: str, rtol: float) -> float:
+    """torch's hardsigmoid backward multiplies by the float32 constant 1.0f / 6.0f, so its
+    float64 gradient is off by 3e-8 relative; ours is the exact 1/6 (a deliberate difference)."""
+    return 1e-7 if name.lower() == "hardsigmoid" else rtol
+
+
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 @given(data=st.data())
 def test_activation_gradcheck_and_torch_parity(name, data):
-    fn, tfn, kinks, r, _ = ACTIVATIONS[name]
-    soft = name in ("softmax", "log_softmax", "softmin")  # (size 0: an engine bug, not here)
-    a = data.draw(arrays(shapes(int(soft), 3, int(soft), 4), min_value=-r, max_value=r))
+    fn, tfn, kinks, r, smooth = ACTIVATIONS[name]  # smooth: torch has a double backward
+    soft = name in ("softmax", "log_softmax", "softmin")
+    a = data.draw(arrays(shapes(int(soft), 3, 0, 4), min_value=-r, max_value=r))
     a = away(a, kinks)
     assert mg.gradcheck(fn, [mg.tensor(a, requires_grad=True)])
     if torch is not None:
-        compare(fn, tfn, a)
+        compare(fn, tfn, a, double=smooth, rtol=rtol_for(name, 1e-10))
 
 
 @needs_torch
@@ -117,7 +123,7 @@ def test_activation_gradcheck_and_torch_parity(name, data):
 def test_activation_extremes_equal_torch(name):
     fn, tfn, *_ = ACTIVATIONS[name]
     a = np.array([-1e4, -800.0, -50.0, -21.0, -1e-9, 0.0, 1e-9, 19.0, 21.0, 50.0, 800.0, 1e4])
-    compare(fn, tfn, a, double=False, rtol=1e-12)
+    compare(fn, tfn, a, double=False, rtol=rtol_for(name, 1e-12))
 
 
 @needs_torch
@@ -206,7 +212,8 @@ def test_activation_modules_equal_torch(name, args, kwargs):
     x = away(np.random.default_rng(2).standard_normal((4, 6)) * 3, (0, 0.1, 0.3, -0.3))
     m, tm = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(m) == repr(tm)
-    compare(lambda a: m(a * 1.0), lambda a: tm(a * 1.0), x, double=False)
+    compare(lambda a: m(a * 1.0), lambda a: tm(a * 1.0), x, double=False,
+            rtol=rtol_for(name, 1e-10))
     assert m.state_dict() == {} and not list(m.parameters())
 
 
@@ -274,7 +281,7 @@ def test_cosine_similarity(data):
     shape = data.draw(shapes(1, 3, 1, 4))
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     other = tuple(1 if (i == 0 and data.draw(st.booleans())) else s for i, s in enumerate(shape))
-    a, b = data.draw(arrays(shape)), data.draw(arrays(other))
+    a, b = away(data.draw(arrays(shape))), away(data.draw(arrays(other)))  # no zero vectors
     f = lambda x, y: F.cosine_similarity(x, y, dim)  # noqa: E731
     assert mg.gradcheck(f, [mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)])
     compare(f, lambda x, y: TF.cosine_similarity(x, y, dim), a, b)
@@ -318,8 +325,11 @@ def test_pad_errors():
         F.pad(mg.ones(2, 2), (2, 2), mode="reflect")
     with pytest.raises(RuntimeError):
         TF.pad(torch.ones(2, 2), (2, 2), mode="reflect")
-    with pytest.raises(NotImplementedError):
-        F.pad(mg.ones(2), (1, 1, 1, 1, 1, 1, 1, 1), mode="replicate")
+    for shape, pads in (((1, 1, 2, 2, 2, 2), (1,) * 8), ((2, 2, 2), (1,) * 6), ((3,), (1, 1))):
+        with pytest.raises(NotImplementedError, match="not supported"):
+            F.pad(mg.ones(*shape), pads, mode="replicate")
+        with pytest.raises(NotImplementedError, match="not supported"):
+            TF.pad(torch.ones(*shape), pads, mode="replicate")
 
 
 # ----------------------------------------------------------------------------- embedding
