@@ -326,13 +326,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
 # ----------------------------------------------------------------------------- binary
 
 
-EPS = 1e-12  # torch's BCE backward: (x - y) / max((1 - x) x, EPS)
+# torch's BCE backward: (x - y) / max((1 - x) x, EPS), EPS the float32 constant 1e-12f
+EPS = float(np.float32(1e-12))
 
 
 class BinaryCrossEntropy(Function):
     """l = -w (y max(log x, -100) + (1 - y) max(log(1 - x), -100))  (torch's clamp);
-    dl/dx = w (x - y) / max((1 - x) x, 1e-12);  dl/dy = w (max(log(1-x), -100) -
-    max(log x, -100))  — finite even where x is exactly 0 or 1, as torch."""
+    dl/dx = w (x - y) / max((1 - x) x, 1e-12)  (finite even where x is exactly 0 or 1);
+    dl/dy = -w logit(x) = -w log(x / (1 - x))  (infinite there) — both exactly torch's."""
 
     @staticmethod
     def forward(ctx, x, y, *, weight):
@@ -351,8 +352,8 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = gw * (x - y) / np.maximum((1 - x) * x, EPS)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
-                gy = gw * (np.maximum(np.log(1 - x), -100.0) - np.maximum(np.log(x), -100.0))
+            with np.errstate(divide="ignore"):  # torch: -logit(x), unclamped (inf at 0, 1)
+                gy = -gw * np.log(x / (1 - x))
         return gx, gy
 
 
