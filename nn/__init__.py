@@ -5,19 +5,29 @@ from .activation import __all__ as _activations
 from .attention import AdditiveAttention, DotAttention, MultiheadAttention
 from .cells import GRUCell, LSTMCell, RNNCell
 from .ctc import CTCLoss
-from .layers import Dropout, Embedding, LayerNorm, Linear, NonDynamicallyQuantizableLinear
+from .distance import CosineSimilarity, PairwiseDistance
+from .layers import (
+                     Bilinear,
+                     Dropout,
+                     Embedding,
+                     LayerNorm,
+                     Linear,
+                     NonDynamicallyQuantizableLinear,
+)
 from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .module import Identity, Module, Parameter
 from .modules.container import ModuleDict, ModuleList, Sequential
+from .padding import *  # noqa: F403
+from .padding import __all__ as _paddings
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .seq2seq import Seq2Seq, sequence_loss
 from .transformer import (
-                          Transformer,
-                          TransformerDecoder,
-                          TransformerDecoderLayer,
-                          TransformerEncoder,
-                          TransformerEncoderLayer,
+                     Transformer,
+                     TransformerDecoder,
+                     TransformerDecoderLayer,
+                     TransformerEncoder,
+                     TransformerEncoderLayer,
 )
 
 __all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Sequential",
@@ -26,7 +36,8 @@ __all__ = ["functional", "init", "modules", "utils", "Module", "Parameter", "Seq
            "RNNBase", "RNNCell", "LSTMCell", "GRUCell",
            "MultiheadAttention", "AdditiveAttention", "DotAttention", "Seq2Seq",
            "sequence_loss", "Transformer", "TransformerEncoder", "TransformerDecoder",
-           "TransformerEncoderLayer", "TransformerDecoderLayer", "CTCLoss"]
+           "TransformerEncoderLayer", "TransformerDecoderLayer", "CTCLoss", "Bilinear",
+           "CosineSimilarity", "PairwiseDistance", *_paddings]
 
 # whole-model checkpoints: a Parameter may be unpickled by mg.load(weights_only=True)
 from minigrad.serialization import add_safe_globals as _add_safe_globals  # noqa: E402

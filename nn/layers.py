@@ -1,4 +1,5 @@
-"""Basic layers: Linear, Embedding, Dropout, LayerNorm (activations: ``nn/activation.py``)."""
+"""Basic layers: Linear, Bilinear, Embedding, Dropout, LayerNorm (activations:
+``nn/activation.py``)."""
 from __future__ import annotations
 
 import math
@@ -49,6 +50,35 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y_k = x1^T W_k x2 + b_k;  W (out, in1, in2), b (out,), both U(-1/sqrt(in1), 1/sqrt(in1))
+    as torch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dt = _factory(device, dtype)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dt))
+        self.bias = Parameter(np.empty(out_features, dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Redraw W and b from U(-1/sqrt(in1), 1/sqrt(in1))."""
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features else 0.0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class NonDynamicallyQuantizableLinear(Linear):

@@ -364,3 +364,42 @@ def test_embedding_and_one_hot_errors():
         F.one_hot(mg.tensor(np.zeros(0, np.int64)))
     np.testing.assert_array_equal(F.one_hot(mg.tensor([[2], [0]]), 4).numpy(),
                                   TF.one_hot(torch.tensor([[2], [0]]), 4).numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("name,args,shape", [
+    ("ConstantPad1d", ((1, 2), 3.5), (2, 3)), ("ConstantPad2d", (1, -1.0), (1, 2, 3)),
+    ("ConstantPad3d", ((1, 0, 0, 1, 2, 0), 0.5), (2, 2, 2)), ("ZeroPad1d", (2,), (1, 3)),
+    ("ZeroPad2d", ((1, 2, 0, 1),), (1, 2, 2)), ("ZeroPad3d", (1,), (1, 2, 2, 2)),
+    ("ReflectionPad1d", (2,), (1, 2, 3)), ("ReflectionPad2d", ((1, 0, 2, 1),), (1, 3, 3)),
+    ("ReflectionPad3d", (1,), (1, 1, 2, 2, 2)), ("ReplicationPad1d", ((3, 1),), (2, 2)),
+    ("ReplicationPad2d", (2,), (1, 1, 2, 3)), ("ReplicationPad3d", (1,), (1, 2, 2, 2)),
+    ("CircularPad1d", (2,), (1, 2, 3)), ("CircularPad2d", ((1, 2, 2, 1),), (1, 1, 3, 3)),
+    ("CircularPad3d", (1,), (1, 2, 2, 2)),
+])
+def test_padding_modules_equal_torch(name, args, shape):
+    m, tm = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(m) == repr(tm)
+    x = np.random.default_rng(4).standard_normal(shape)
+    compare(lambda a: m(a), lambda a: tm(a), x)
+
+
+@needs_torch
+def test_distance_and_bilinear_modules_equal_torch():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    for name, kw in (("CosineSimilarity", {"dim": 0}), ("PairwiseDistance", {"p": 3.0,
+                                                                             "keepdim": True})):
+        m, tm = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
+        assert repr(m) == repr(tm)
+        compare(lambda u, v, m=m: m(u, v), lambda u, v, tm=tm: tm(u, v), a, b)
+    m, tm = nn.Bilinear(4, 4, 2, dtype=mg.float64), torch.nn.Bilinear(4, 4, 2)
+    assert repr(m) == repr(tm)
+    assert {k: v.shape for k, v in m.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in tm.state_dict().items()}
+    m.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    np.testing.assert_allclose(m(mg.tensor(a), mg.tensor(b)).detach().numpy(),
+                               tm(torch.tensor(a), torch.tensor(b)).detach().numpy(),
+                               rtol=1e-12)
+    bound = np.abs(m.weight.detach().numpy()).max()
+    assert bound <= 0.5  # U(-1/sqrt(in1), 1/sqrt(in1))
