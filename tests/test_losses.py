@@ -515,3 +515,13 @@ def test_loss_modules_equal_torch():
         v = p[:, 0] if name == "MarginRankingLoss" else p
         compare(lambda a, m=m, v=v, y=y: m(a, mg.tensor(v), mg.tensor(y)),
                 lambda a, tm=tm, v=v, y=y: tm(a, _t(v), _t(y)), u, double=False)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(case=ce_case(), smoothing=st.sampled_from([0.0, 0.2]))
+def test_fused_cross_entropy_double_backward_equals_torch(reduction, case, smoothing):
+    logits, tgt = case
+    compare(lambda x: F.cross_entropy(x, tgt, reduction=reduction, label_smoothing=smoothing),
+            lambda x: TF.cross_entropy(x, _t(tgt), reduction=reduction,
+                                       label_smoothing=smoothing), logits)
