@@ -3,15 +3,18 @@ the function of the same name in ``nn.functional``; shapes are unchanged (GLU ha
 """
 from __future__ import annotations
 
+import numpy as np
+
+import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
-from .module import Module
+from .module import Module, Parameter
 
 __all__ = ["ReLU", "ReLU6", "Softmax", "LogSoftmax", "Softmin", "Tanh", "Sigmoid", "SiLU",
            "GELU", "ELU", "SELU", "CELU", "LeakyReLU", "Softplus", "LogSigmoid", "GLU",
            "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign", "Tanhshrink",
-           "Threshold", "Hardshrink", "Softshrink"]
+           "Threshold", "Hardshrink", "Softshrink", "PReLU"]
 
 
 class _Inplace(Module):
@@ -279,3 +282,26 @@ class Tanhshrink(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanhshrink(input)
+
+
+class PReLU(Module):
+    """x for x > 0, else a x, with ``num_parameters`` learned slopes a (1, or one per
+    channel of dim 1), initialised to ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        dt = mg.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.full(num_parameters, init, dt))
+
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``."""
+        with mg.no_grad():
+            self.weight.fill_(self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -284,3 +284,58 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
     input = _t(input)
     return mg.where(input > lambd, input - lambd,
                     mg.where(input < -lambd, input + lambd, mg.zeros_like(input)))
+
+
+def prelu(input, weight) -> Tensor:
+    """x for x > 0, else a x, with learned slopes ``weight`` (1 or C values; C along dim 1,
+    or dim 0 of a 1-d input)."""
+    input, weight = _t(input), _t(weight)
+    if weight.ndim != 1 and weight.numel() != 1:
+        raise RuntimeError(f"prelu: weight must be 1-d, got shape {weight.shape}")
+    n = weight.numel()
+    if n != 1:
+        c = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim else 1)
+        if c != n:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {n} and channel size = {c}.")
+        if input.ndim >= 2:
+            weight = weight.reshape(n, *([1] * (input.ndim - 2)))
+    else:
+        weight = weight.reshape(())
+    return mg.where(input > 0, input, input * weight)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """relu in place."""
+    return relu(input, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """elu in place."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """selu in place."""
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """celu in place."""
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """leaky_relu in place."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """hardtanh in place."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: F811
+    """threshold in place."""
+    return _apply(input, lambda x: mg.where(x > threshold, x, mg.full_like(x, value)), True,
+                  "threshold")

@@ -10,19 +10,26 @@ from minigrad import Tensor
 
 from .activation_functional import (  # noqa: F401
     celu,
+    celu_,
     elu,
+    elu_,
     glu,
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     log_softmax,
     logsigmoid,
     mish,
+    prelu,
     relu,
     relu6,
+    relu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
@@ -33,6 +40,7 @@ from .activation_functional import (  # noqa: F401
     tanh,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from .attention_functional import scaled_dot_product_attention  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401

@@ -403,3 +403,32 @@ def test_distance_and_bilinear_modules_equal_torch():
                                rtol=1e-12)
     bound = np.abs(m.weight.detach().numpy()).max()
     assert bound <= 0.5  # U(-1/sqrt(in1), 1/sqrt(in1))
+
+
+@needs_torch
+@given(data=st.data(), per_channel=st.booleans())
+def test_prelu(data, per_channel):
+    shape = data.draw(st.sampled_from([(2, 3), (1, 3, 2), (3,), (2, 3, 1, 2)]))
+    c = shape[1] if len(shape) >= 2 else shape[0]
+    x = away(data.draw(arrays(shape)))
+    w = data.draw(arrays((c if per_channel else 1,), min_value=-1, max_value=1))
+    assert mg.gradcheck(F.prelu, [mg.tensor(x, requires_grad=True),
+                                  mg.tensor(w, requires_grad=True)])
+    compare(F.prelu, TF.prelu, x, w)
+    m, tm = nn.PReLU(len(w), dtype=mg.float64), torch.nn.PReLU(len(w))
+    assert repr(m) == repr(tm)
+    compare(lambda a: m(a), lambda a: tm(a), x)
+    with pytest.raises(RuntimeError, match="channel"):
+        F.prelu(mg.ones(2, 3), mg.ones(2))
+
+
+@needs_torch
+def test_inplace_function_aliases_equal_torch():
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    for name, args in (("relu_", ()), ("elu_", (0.5,)), ("selu_", ()), ("celu_", (2.0,)),
+                       ("leaky_relu_", (0.1,)), ("hardtanh_", (-1.0, 1.0)),
+                       ("threshold_", (0.0, -3.0))):
+        a, t = mg.tensor(x), torch.tensor(x)
+        getattr(F, name)(a, *args)
+        getattr(TF, name)(t, *args)
+        np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-12)
