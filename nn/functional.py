@@ -44,6 +44,7 @@ from .activation_functional import (  # noqa: F401
 )
 from .attention_functional import scaled_dot_product_attention  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401
+from .distance_functional import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .erf import Erf, Gelu
 from .loss_functional import (  # noqa: F401
     binary_cross_entropy,
@@ -58,9 +59,12 @@ from .loss_functional import (  # noqa: F401
     l1_loss,
     margin_ranking_loss,
     mse_loss,
+    multilabel_soft_margin_loss,
     nll_loss,
     poisson_nll_loss,
     smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 
 
@@ -167,56 +171,6 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
     u = input1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)  # (..., out * in2)
     y = (u.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias
-
-
-# ----------------------------------------------------------------------------- norms, distances
-
-
-def _vector_norm(x: Tensor, p: float, dim, keepdim: bool) -> Tensor:
-    """(sum |x|^p)^(1/p) over ``dim``, with gradient 0 (not nan) at a zero vector (as torch)."""
-    if p == float("inf"):
-        return x.abs().amax(dim, keepdim)
-    if p == 1:
-        return x.abs().sum(dim, keepdim)
-    s = (x * x).sum(dim, keepdim) if p == 2 else (x.abs() ** p).sum(dim, keepdim)
-    pos = s > 0
-    safe = mg.where(pos, s, mg.ones_like(s))
-    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
-    return mg.where(pos, root, mg.zeros_like(s))
-
-
-def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
-    """x / max(||x||_p, eps) along ``dim``."""
-    if out is not None:
-        raise NotImplementedError("normalize: out= is not supported")
-    input = _t(input)
-    return input / _vector_norm(input, p, dim, True).clamp(min=eps)
-
-
-def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """sum (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps)) along ``dim`` (after broadcasting);
-    as torch, the clamp at eps passes the gradient through unchanged."""
-    x1, x2 = _t(x1), _t(x2)
-    try:
-        shape = np.broadcast_shapes(x1.shape, x2.shape)
-    except ValueError:
-        raise RuntimeError(f"cosine_similarity: x1 {x1.shape} and x2 {x2.shape} cannot be "
-                           f"broadcast together") from None
-    x1, x2 = x1.broadcast_to(shape), x2.broadcast_to(shape)
-
-    def unit(x):
-        n = _vector_norm(x, 2, dim, True)
-        return x / (n + (n.detach().clamp(min=eps) - n.detach()))
-
-    return (unit(x1) * unit(x2)).sum(dim)
-
-
-def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6,
-                      keepdim: bool = False) -> Tensor:
-    """||x1 - x2 + eps||_p over the last dim."""
-    x1, x2 = _t(x1), _t(x2)
-    d = x1 - x2 + eps
-    return _vector_norm(d, p, max(x1.ndim, x2.ndim) - 1, keepdim)
 
 
 # ----------------------------------------------------------------------------- padding

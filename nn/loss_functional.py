@@ -15,7 +15,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, Tensor
 
-from .activation_functional import logsigmoid
+from .activation_functional import logsigmoid, softplus
+from .distance_functional import pairwise_distance
 from .kernels.cross_entropy import cross_entropy_rows
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -508,3 +509,44 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + e^{-y x})  (two-class logistic loss, y in {-1, 1})."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """-(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * _t(weight)
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)), d the ``pairwise_distance`` (with ``swap``:
+    d(a, n) replaced by min(d(a, n), d(p, n)))."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    anchor, positive, negative = _t(anchor), _t(positive), _t(negative)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {anchor.ndim}D, "
+                           f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)

@@ -525,3 +525,47 @@ def test_fused_cross_entropy_double_backward_equals_torch(reduction, case, smoot
     compare(lambda x: F.cross_entropy(x, tgt, reduction=reduction, label_smoothing=smoothing),
             lambda x: TF.cross_entropy(x, _t(tgt), reduction=reduction,
                                        label_smoothing=smoothing), logits)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(data=st.data(), weighted=st.booleans(), swap=st.booleans())
+def test_soft_margin_multilabel_and_triplet_losses(reduction, data, weighted, swap):
+    import nn
+
+    n, c = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 4))
+    x = data.draw(arrays((n, c)))
+    y = np.array(data.draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n * c,
+                                    max_size=n * c))).reshape(n, c)
+    compare(lambda a: F.soft_margin_loss(a, mg.tensor(y), reduction=reduction),
+            lambda a: TF.soft_margin_loss(a, _t(y), reduction=reduction), x)
+    w = data.draw(arrays((c,), min_value=0.1, max_value=2)) if weighted else None
+    y01 = (y + 1) / 2
+    f = lambda a: F.multilabel_soft_margin_loss(  # noqa: E731
+        a, mg.tensor(y01), None if w is None else mg.tensor(w), reduction=reduction)
+    assert mg.gradcheck(f, [mg.tensor(x, requires_grad=True)])
+    compare(f, lambda a: TF.multilabel_soft_margin_loss(
+        a, _t(y01), None if w is None else _t(w), reduction=reduction), x)
+    pos, neg = x + away(data.draw(arrays((n, c)))), x + away(data.draw(arrays((n, c))))
+    g = lambda a, b, d: F.triplet_margin_loss(a, b, d, margin=0.5, swap=swap,  # noqa: E731
+                                              reduction=reduction)
+    tg = lambda a, b, d: TF.triplet_margin_loss(a, b, d, margin=0.5, swap=swap,  # noqa: E731
+                                                reduction=reduction)
+    dp = np.linalg.norm(x - pos + 1e-6, axis=1)
+    dn = np.linalg.norm(x - neg + 1e-6, axis=1)
+    ds = np.linalg.norm(pos - neg + 1e-6, axis=1)
+    if np.all(np.abs(0.5 + dp - (np.minimum(dn, ds) if swap else dn)) > 1e-3) and \
+            np.all(np.abs(dn - ds) > 1e-3) and np.all(ds > 1e-2):  # off the kinks
+        assert mg.gradcheck(g, [mg.tensor(a, requires_grad=True) for a in (x, pos, neg)])
+        compare(g, tg, x, pos, neg)
+    m = nn.TripletMarginLoss(margin=0.5, swap=swap, reduction=reduction)
+    tm = torch.nn.TripletMarginLoss(margin=0.5, swap=swap, reduction=reduction)
+    np.testing.assert_allclose(m(*map(mg.tensor, (x, pos, neg))).numpy(),
+                               tm(*map(_t, (x, pos, neg))).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        nn.MultiLabelSoftMarginLoss(reduction=reduction)(mg.tensor(x), mg.tensor(y01)).numpy(),
+        torch.nn.MultiLabelSoftMarginLoss(reduction=reduction)(_t(x), _t(y01)).numpy(),
+        rtol=1e-10)
+    np.testing.assert_allclose(
+        nn.SoftMarginLoss(reduction=reduction)(mg.tensor(x), mg.tensor(y)).numpy(),
+        torch.nn.SoftMarginLoss(reduction=reduction)(_t(x), _t(y)).numpy(), rtol=1e-10)
