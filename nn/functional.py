@@ -98,10 +98,12 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm=No
               sparse: bool = False) -> Tensor:
     """y = W[idx]: the rows of ``weight`` (V, D) at the integer indices, shape idx.shape + (D,).
     dW is the scatter-add of the gradient rows into the rows read; the ``padding_idx`` row
-    gets none."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported")
+    gets none.  ``max_norm``: the rows looked up are first rescaled in place to norm at most
+    max_norm (as torch); ``scale_grad_by_freq``: each row's gradient is divided by how often
+    its index occurs in ``input``."""
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by minigrad "
+                                  "(dense gradients only)")
     idx = _ints(input, "embedding: input")
     n = weight.shape[0]
     if padding_idx is not None and not -n <= padding_idx < n:
@@ -110,13 +112,32 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm=No
         bad = idx.max() if idx.max() >= n else idx.min()
         raise IndexError(f"embedding: index {bad} is out of range for a table of "
                          f"{n} embeddings (valid: 0..{n - 1})")
+    flat = idx.reshape(-1)
+    if max_norm is not None:
+        embedding_renorm_(weight, flat, max_norm, norm_type)
     # (no index: a slice, since the engine's scatter-add of an empty index fails)
-    rows = weight[idx.reshape(-1)] if idx.size else weight[:0]
+    rows = weight[flat] if idx.size else weight[:0]
+    if scale_grad_by_freq and idx.size:  # same values; gradient / count of the index
+        _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        scale = (1.0 / counts[inverse.reshape(-1)]).astype(rows.dtype)[:, None]
+        rows = rows.detach() + (rows - rows.detach()) * scale
     if padding_idx is not None:  # same values; no gradient reaches the padding row
-        pad = (idx.reshape(-1) == padding_idx % n)[:, None]
+        pad = (flat == padding_idx % n)[:, None]
         if pad.any():
             rows = mg.where(pad, rows.detach(), rows)
     return rows.reshape(*idx.shape, weight.shape[1])
+
+
+def embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float = 2.0) -> None:
+    """Rows of ``weight`` at ``idx`` with norm > max_norm are scaled in place (outside
+    autograd) to max_norm / (norm + 1e-7), as torch's ``embedding_renorm_``."""
+    rows = np.unique(np.asarray(idx))
+    w = weight.detach().numpy()
+    if not rows.size:
+        return
+    norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
+    big = norms > max_norm
+    w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -96,9 +96,9 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, device=None, dtype=None):
         super().__init__()
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse gradients are "
-                                      "not supported by minigrad (dense gradients only)")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse gradients are not supported by "
+                                      "minigrad (dense gradients only)")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
@@ -140,19 +140,8 @@ class Embedding(Module):
                    _freeze=freeze)
 
     def forward(self, idx) -> Tensor:
-        if self.max_norm is not None:
-            self._renorm(idx)
-        return F.embedding(idx, self.weight, self.padding_idx)
-
-    def _renorm(self, idx) -> None:
-        """Rows about to be looked up with norm > max_norm scale to max_norm / (norm + 1e-7)."""
-        rows = np.unique(np.asarray(idx))
-        w = self.weight.detach().numpy()
-        if rows.dtype.kind not in "iu" or not rows.size or rows[0] < 0 or rows[-1] >= len(w):
-            return  # F.embedding reports the bad index
-        norms = np.linalg.norm(w[rows].astype(np.float64), ord=self.norm_type, axis=1)
-        big = norms > self.max_norm
-        w[rows[big]] *= (self.max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+        return F.embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
@@ -160,6 +149,10 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return s
 
 

@@ -432,3 +432,24 @@ def test_inplace_function_aliases_equal_torch():
         getattr(F, name)(a, *args)
         getattr(TF, name)(t, *args)
         np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-12)
+
+
+@needs_torch
+@given(data=st.data(), padding_idx=st.sampled_from([None, 1]), max_norm=st.sampled_from(
+    [None, 0.8]))
+def test_embedding_scale_grad_by_freq_and_max_norm_equal_torch(data, padding_idx, max_norm):
+    w = data.draw(arrays((4, 3)))
+    idx = np.array(data.draw(st.lists(st.integers(0, 3), min_size=1, max_size=8)), np.int64)
+    idx = idx.reshape(-1, 1) if data.draw(st.booleans()) else idx
+    mw, tw = mg.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    y = F.embedding(idx, mw, padding_idx, max_norm, scale_grad_by_freq=True)
+    ty = TF.embedding(torch.tensor(idx), tw, padding_idx, max_norm, scale_grad_by_freq=True)
+    np.testing.assert_allclose(mw.detach().numpy(), tw.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    (y * mg.tensor(g)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(mw.grad.numpy(), tw.grad.numpy(), rtol=1e-12, atol=1e-15)
+    m = nn.Embedding(4, 3, padding_idx, max_norm, scale_grad_by_freq=True)
+    assert repr(m) == repr(torch.nn.Embedding(4, 3, padding_idx, max_norm,
+                                              scale_grad_by_freq=True))
