@@ -42,11 +42,12 @@ def legacy_reduction(size_average, reduce, reduction: str) -> str:
     """torch's deprecated ``size_average`` / ``reduce`` arguments, mapped to ``reduction``."""
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use "
-                  "reduction='{}' instead.", UserWarning, stacklevel=3)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    return ("mean" if size_average else "sum") if reduce else "none"
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    return reduction
 
 
 def _check_reduction(reduction: str) -> None:
