@@ -14,7 +14,7 @@ from .module import Module, Parameter
 __all__ = ["ReLU", "ReLU6", "Softmax", "LogSoftmax", "Softmin", "Tanh", "Sigmoid", "SiLU",
            "GELU", "ELU", "SELU", "CELU", "LeakyReLU", "Softplus", "LogSigmoid", "GLU",
            "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign", "Tanhshrink",
-           "Threshold", "Hardshrink", "Softshrink", "PReLU"]
+           "Threshold", "Hardshrink", "Softshrink", "PReLU", "Softmax2d"]
 
 
 class _Inplace(Module):
@@ -193,6 +193,15 @@ class Softmin(_Dim):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim)
+
+
+class Softmax2d(Module):
+    """softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input of 3 or 4 dims, got {input.ndim}")
+        return F.softmax(input, -3)
 
 
 class GLU(Module):

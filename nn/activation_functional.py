@@ -7,6 +7,8 @@ hardtanh (torch's gradient is 0 on both boundaries).  Their backward rules use o
 that work on arrays and on Tensors, so double backward works."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import minigrad as mg
@@ -149,9 +151,13 @@ def hardswish(input, inplace: bool = False) -> Tensor:
     return _apply(input, lambda x: x * hardsigmoid(x), inplace, "hardswish")
 
 
-def _softmax_dim(ndim: int) -> int:
-    """torch's implicit dim for softmax(dim=None) (deprecated): 0 for 0-, 1- and 3-d input."""
-    return 0 if ndim in (0, 1, 3) else 1
+def _softmax_dim(name: str, ndim: int) -> int:
+    """torch's implicit dim for softmax(dim=None) (deprecated, with its warning): 0 for 0-, 1-
+    and 3-d input, else 1."""
+    dim = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim={dim} as an argument.", UserWarning, stacklevel=3)
+    return dim
 
 
 def _cast(input: Tensor, dtype) -> Tensor:
@@ -161,19 +167,22 @@ def _cast(input: Tensor, dtype) -> Tensor:
 def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """e^{x_i} / sum_j e^{x_j} along ``dim`` (computed in ``dtype`` when given)."""
     input = _cast(_t(input), dtype)
-    return input.softmax(_softmax_dim(input.ndim) if dim is None else dim)
+    return input.softmax(
+        _softmax_dim("softmax", input.ndim) if dim is None else dim)
 
 
 def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """x_i - log sum_j e^{x_j} along ``dim``."""
     input = _cast(_t(input), dtype)
-    return input.log_softmax(_softmax_dim(input.ndim) if dim is None else dim)
+    return input.log_softmax(
+        _softmax_dim("log_softmax", input.ndim) if dim is None else dim)
 
 
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     input = _cast(_t(input), dtype)
-    return (-input).softmax(_softmax_dim(input.ndim) if dim is None else dim)
+    return (-input).softmax(
+        _softmax_dim("softmin", input.ndim) if dim is None else dim)
 
 
 def tanh(input) -> Tensor:

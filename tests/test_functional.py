@@ -174,9 +174,15 @@ def test_softmax_dtype_and_implicit_dim():
     np.testing.assert_allclose(y.numpy(), TF.softmax(torch.tensor(x), 1, dtype=torch.float64))
     with pytest.warns(UserWarning):
         t = TF.softmax(torch.tensor(x))
-    np.testing.assert_allclose(F.softmax(mg.tensor(x)).numpy(), t.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(nn.Softmax()(mg.tensor(x[0])).numpy(),
-                               torch.nn.Softmax()(torch.tensor(x[0])).numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning, match="dim=0"):
+        np.testing.assert_allclose(F.softmax(mg.tensor(x)).numpy(), t.numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning, match="dim=1"):
+        a = nn.Softmax()(mg.tensor(x[0])).numpy()
+    with pytest.warns(UserWarning):
+        np.testing.assert_allclose(a, torch.nn.Softmax()(torch.tensor(x[0])).numpy(), rtol=1e-6)
+    x4 = np.random.default_rng(1).standard_normal((2, 3, 2, 2))
+    np.testing.assert_allclose(nn.Softmax2d()(mg.tensor(x4)).numpy(),
+                               torch.nn.Softmax2d()(torch.tensor(x4)).numpy(), rtol=1e-12)
 
 
 def test_integer_input_errors():
