@@ -39,6 +39,9 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx, g):
         x, s, approximate = ctx.saved_tensors
+        if not isinstance(x, np.ndarray):  # create_graph: s must depend on x (double backward)
+            s = ((_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)).tanh() if approximate == "tanh"
+                else 0.5 * (1 + Erf.apply(x * math.sqrt(0.5))))
         if approximate == "tanh":
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return g * (0.5 * (1 + s) + 0.5 * x * (1 - s * s) * du)

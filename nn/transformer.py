@@ -26,6 +26,7 @@ import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
+from .activation import GELU
 from .attention import MultiheadAttention
 from .layers import Dropout, LayerNorm, Linear
 from .module import Module
@@ -33,23 +34,6 @@ from .modules.container import ModuleList
 
 __all__ = ["GELU", "Transformer", "TransformerEncoder", "TransformerDecoder",
            "TransformerEncoderLayer", "TransformerDecoderLayer"]
-
-
-class GELU(Module):
-    """x Phi(x) elementwise (``approximate='tanh'``: torch's tanh approximation)."""
-
-    def __init__(self, approximate: str = "none"):
-        super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x: Tensor) -> Tensor:
-        """gelu(x), same shape."""
-        return F.gelu(x, self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
 
 
 def _relu(x: Tensor) -> Tensor:
