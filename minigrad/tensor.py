@@ -76,6 +76,12 @@ class _SizeAttr(int):
             _raise_0d(dim)
 
 
+def _checked_0d(t, dim) -> int:
+    """dim 0 or -1 of a 0-d tensor (range-checked) as 0."""
+    t._dims(dim)
+    return 0
+
+
 def _raise_0d(dim):
     raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
 
@@ -122,8 +128,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     @property
     def data(self) -> Tensor:
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
-        Use ``.numpy()`` for the numpy array."""
-        return Tensor._wrap(self._data, None, 0, self._vc)
+        Use ``.numpy()`` for the numpy array. As in torch, it has its own version counter,
+        so in-place updates through it (``p.data.add_(...)``) are not seen by autograd."""
+        return Tensor._wrap(self._data, None, 0, Version())
 
     @data.setter
     def data(self, value) -> None:
@@ -1033,7 +1040,17 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     def unflatten(self, dim: int, sizes) -> Tensor:
         """Split dim ``dim`` into ``sizes``."""
-        d = self._dims(dim)[0]
+        d = self._dims(dim)[0] if self.ndim else _raise_0d(dim)
+        sizes = [int(s) for s in sizes]
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        known = int(np.prod([s for s in sizes if s != -1]))
+        n = self.shape[d]
+        if sizes.count(-1) > 1 or (-1 in sizes and (known == 0 or n % known)) or \
+                (-1 not in sizes and known != n):
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the "
+                               f"size of dim {dim} ({n}) in the input tensor")
+        sizes = [n // known if s == -1 else s for s in sizes]
         return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
 
     def permute(self, *dims) -> Tensor:
@@ -1075,8 +1092,17 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         """Move dims ``source`` to positions ``destination``."""
         src = (source,) if isinstance(source, int) else tuple(source)
         dst = (destination,) if isinstance(destination, int) else tuple(destination)
-        src = tuple(self._dims(s)[0] for s in src)
-        dst = tuple(self._dims(d)[0] for d in dst)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)}"
+                               f" dims) should contain the same number of dims as destination "
+                               f"({list(dst)} dims)")
+        src, dst = (tuple(self._dims(d)[0] if self.ndim else _checked_0d(self, d) for d in ds)
+                    for ds in (src, dst))
+        for name, ds in (("source", src), ("destination", dst)):
+            if len(set(ds)) != len(ds):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
+        if not self.ndim:
+            return self
         order = [d for d in range(self.ndim) if d not in src]
         for d, s in sorted(zip(dst, src)):
             order.insert(d, s)
@@ -1132,21 +1158,30 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, as a tuple."""
-        d = self._dims(dim)[0]
+        d = self._dims(dim)[0] if self.ndim else _raise_0d(dim)
         return tuple(self.select(d, i) for i in range(self.shape[d]))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """The slice ``start:start+length`` along ``dim`` (a view)."""
+        if not self.ndim:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = self._dims(dim)[0]
         n = self.shape[d]
+        if not -n <= int(start) <= n:
+            raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, "
+                             f"{n}], but got {int(start)})")
         start = int(start) + (n if int(start) < 0 else 0)
-        if not 0 <= start <= n or length < 0 or start + length > n:
-            raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
-                             f"size ({n})")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > n:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
+                               f"size ({n}).")
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at ``index`` along ``dim`` (that dim removed)."""
+        if not self.ndim:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         d = self._dims(dim)[0]
         n = self.shape[d]
         if not -n <= index < n:
@@ -1191,15 +1226,6 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     def matmul(self, other) -> Tensor:
         """Matrix product with numpy's rules (batch dims broadcast)."""
-        return matmul(self, other)
-
-    mm = matmul
-
-    def bmm(self, other) -> Tensor:
-        """Batched matrix product of (B, n, m) and (B, m, p) tensors."""
-        if self.ndim != 3 or np.ndim(_raw(other)) != 3:
-            raise RuntimeError(f"bmm: both arguments must be 3-D, got {self.shape} and "
-                               f"{np.shape(_raw(other))}")
         return matmul(self, other)
 
     def where(self, condition, other) -> Tensor:

@@ -1,4 +1,5 @@
-"""Basic layers: Linear, Embedding, Dropout, LayerNorm and activation modules."""
+"""Basic layers: Linear, Bilinear, Embedding, Dropout, LayerNorm (activations:
+``nn/activation.py``)."""
 from __future__ import annotations
 
 import math
@@ -51,6 +52,35 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class Bilinear(Module):
+    """y_k = x1^T W_k x2 + b_k;  W (out, in1, in2), b (out,), both U(-1/sqrt(in1), 1/sqrt(in1))
+    as torch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dt = _factory(device, dtype)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dt))
+        self.bias = Parameter(np.empty(out_features, dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Redraw W and b from U(-1/sqrt(in1), 1/sqrt(in1))."""
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features else 0.0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
 class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under another name (torch uses it for MultiheadAttention.out_proj)."""
 
@@ -66,9 +96,9 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, device=None, dtype=None):
         super().__init__()
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse gradients are "
-                                      "not supported by minigrad (dense gradients only)")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse gradients are not supported by "
+                                      "minigrad (dense gradients only)")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
@@ -110,19 +140,8 @@ class Embedding(Module):
                    _freeze=freeze)
 
     def forward(self, idx) -> Tensor:
-        if self.max_norm is not None:
-            self._renorm(idx)
-        return F.embedding(idx, self.weight, self.padding_idx)
-
-    def _renorm(self, idx) -> None:
-        """Rows about to be looked up with norm > max_norm scale to max_norm / (norm + 1e-7)."""
-        rows = np.unique(np.asarray(idx))
-        w = self.weight.detach().numpy()
-        if rows.dtype.kind not in "iu" or not rows.size or rows[0] < 0 or rows[-1] >= len(w):
-            return  # F.embedding reports the bad index
-        norms = np.linalg.norm(w[rows].astype(np.float64), ord=self.norm_type, axis=1)
-        big = norms > self.max_norm
-        w[rows[big]] *= (self.max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+        return F.embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
@@ -130,6 +149,10 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return s
 
 
@@ -181,37 +204,3 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
-
-
-class Tanh(Module):
-    def forward(self, x): return x.tanh()
-
-
-class Sigmoid(Module):
-    def forward(self, x): return x.sigmoid()
-
-
-class ReLU(Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace  # accepted; the result is a new tensor
-
-    def forward(self, x): return x.relu()
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class Softmax(Module):
-    def __init__(self, dim: int | None = None):
-        super().__init__()
-        self.dim = -1 if dim is None else dim
-
-    def forward(self, x): return x.softmax(self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    def forward(self, x): return x.log_softmax(self.dim)

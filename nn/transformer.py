@@ -26,6 +26,7 @@ import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
+from .activation import GELU
 from .attention import MultiheadAttention
 from .layers import Dropout, LayerNorm, Linear
 from .module import Module
@@ -35,23 +36,6 @@ __all__ = ["GELU", "Transformer", "TransformerEncoder", "TransformerDecoder",
            "TransformerEncoderLayer", "TransformerDecoderLayer"]
 
 
-class GELU(Module):
-    """x Phi(x) elementwise (``approximate='tanh'``: torch's tanh approximation)."""
-
-    def __init__(self, approximate: str = "none"):
-        super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x: Tensor) -> Tensor:
-        """gelu(x), same shape."""
-        return F.gelu(x, self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
 def _relu(x: Tensor) -> Tensor:
     return x.relu()
 
@@ -59,8 +43,8 @@ def _relu(x: Tensor) -> Tensor:
 def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     if callable(activation):
         return activation
-    if activation == "relu":
-        return _relu
+    if activation == "relu":  # F.relu, so a pickled model names the function torch's
+        return getattr(F, "relu", _relu)  # programs allow-list (torch.nn.functional.relu)
     if activation == "gelu":
         return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")

@@ -24,6 +24,7 @@ DELIBERATELY_ABSENT = {
     "contiguous": "memory_format argument: minigrad has one layout",
     "empty": "uninitialised memory: values are arbitrary",
     "empty_like": "uninitialised memory: values are arbitrary",
+    "new_empty": "uninitialised memory: values are arbitrary",
     "nn.functional.dropout": "random: compared by statistics in test_functional",
     "bernoulli": "random streams differ from torch's (numpy PCG64)",
     "multinomial": "random streams differ from torch's (numpy PCG64)",
@@ -42,6 +43,7 @@ SPECIAL = {
     "where": lambda x, cond, other: mg.where(cond, x, other),
     "nn.functional.embedding": lambda w, idx, **k: nn.functional.embedding(idx, w, **k),
     "zero_": lambda x: x.clone().zero_(),
+    "einsum": lambda operands, equation: mg.einsum(equation, *operands),
 }
 
 
@@ -178,7 +180,7 @@ def compare_sample(name, fn, sample, torch) -> tuple[str, str]:
     except Exception as e:  # noqa: BLE001
         return "grad", f"{type(e).__name__}: {e}"
     for tg, mgr in zip(t_grads, m_grads):
-        tv = np.zeros(1) if tg is None else tg.numpy()
+        tv = np.zeros(1) if tg is None else tg.numpy(force=True)
         mv = np.zeros(1) if mgr is None else mgr.numpy()
         if tg is None or mgr is None:
             if np.any(tv) or np.any(mv):

@@ -8,8 +8,8 @@ from conftest import needs_torch, torch
 import minigrad as mg
 import nn
 
-SUBMODULES = ["activation", "container", "dropout", "linear", "loss", "module",
-              "normalization", "rnn", "sparse", "transformer"]
+SUBMODULES = ["activation", "container", "distance", "dropout", "linear", "loss", "module",
+              "normalization", "padding", "rnn", "sparse", "transformer"]
 EXPECTED = {
     "rnn": ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"],
     "linear": ["Identity", "Linear", "NonDynamicallyQuantizableLinear"],

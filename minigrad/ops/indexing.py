@@ -29,7 +29,7 @@ def scatter_add(g, shape: tuple[int, ...], index):
             and len(shape) >= 1 and shape[0] > 0:
         # x[ints] on the first dim (embedding lookups): the fast scatter-add kernel
         out = np.zeros((shape[0], int(np.prod(shape[1:]))), g.dtype)
-        K.scatter_add_rows(out, index % shape[0], g.reshape(len(index), -1))
+        K.scatter_add_rows(out, index % shape[0], g.reshape(len(index), out.shape[1]))
         return out.reshape(shape)
     out = np.zeros(shape, g.dtype)
     if is_advanced(index):

@@ -1,5 +1,5 @@
 """``torch.nn.modules.linear``: Linear and friends."""
-from ..layers import Linear, NonDynamicallyQuantizableLinear
+from ..layers import Bilinear, Linear, NonDynamicallyQuantizableLinear
 from ..module import Identity
 
-__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear"]
+__all__ = ["Identity", "Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]

@@ -1,4 +1,6 @@
-"""``torch.nn.modules.loss``: the loss modules."""
-from ..loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+"""``torch.nn.modules.loss``: the loss modules (and CTCLoss)."""
+from ..ctc import CTCLoss
+from ..loss import *  # noqa: F403
+from ..loss import __all__ as _losses
 
-__all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss"]
+__all__ = [*_losses, "CTCLoss"]

@@ -1,9 +1,11 @@
-"""``torch.nn.modules.transformer``: placeholder until ``nn/transformer.py`` lands.
+"""``torch.nn.modules.transformer``: the same class objects as ``nn.Transformer`` etc."""
+from ..transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
-Then it becomes (the same class objects as ``nn.Transformer`` etc.):
-
-    from ..transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
-                               TransformerEncoder, TransformerEncoderLayer)
-"""
-
-__all__: list[str] = []
+__all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+           "TransformerDecoderLayer"]
