@@ -472,8 +472,8 @@ def _xlogy(x, y):
 
 
 class Xlogy(Function):
-    """z = x log y (0 where x == 0, NaN where y is NaN);  dz/dx = log y (0 where x == 0),
-    dz/dy = x / y"""
+    """z = x log y (0 where x == 0, NaN where y is NaN);  dz/dx = log y (0 where x == 0 and
+    y <= 0, as torch), dz/dy = x / y"""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -483,8 +483,9 @@ class Xlogy(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        nonzero = (x != 0) * 1.0
-        return g * _xlogy(nonzero, y), g * x / y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gx = np.where((x == 0) & (y <= 0), g * 0.0, _xlogy(g, y))
+        return gx, g * x / y
 
 
 class Atan2(Function):

@@ -104,6 +104,10 @@ class LogCumSumExp(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         dim = ctx.params["dim"]
+        if isinstance(g, TensorBase):  # create_graph: the plain rule, differentiable anywhere
+            # (the log-space one feeds -inf to an inner logcumsumexp, whose own derivative
+            # there is wrong); e^{x_i} sum_{k>=i} g_k e^{-y_k}
+            return np.exp(x) * _reverse(_reverse(g * np.exp(-y), dim).cumsum(dim), dim)
         ga = np.asarray(g)
         out = 0
         for part, sign in ((ga > 0, 1), (ga < 0, -1)):
