@@ -87,6 +87,12 @@ def _reverse(x, dim: int):
     return np.swapaxes(np.swapaxes(x, dim, -1)[..., ::-1], dim, -1)
 
 
+def _moderate(x, y) -> bool:
+    """All of x finite and |y| < 300, so e^x and e^-y stay far from overflow."""
+    xa, ya = np.asarray(x), np.asarray(y)
+    return bool(np.isfinite(xa).all()) and float(np.abs(ya).max(initial=0.0)) < 300
+
+
 class LogCumSumExp(Function):
     """y_k = log sum_{i<=k} e^{x_i} along dim;  dx_i = sum_{k>=i} g_k e^{x_i - y_k}.
 
@@ -104,9 +110,10 @@ class LogCumSumExp(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         dim = ctx.params["dim"]
-        if isinstance(g, TensorBase):  # create_graph: the plain rule, differentiable anywhere
-            # (the log-space one feeds -inf to an inner logcumsumexp, whose own derivative
-            # there is wrong); e^{x_i} sum_{k>=i} g_k e^{-y_k}
+        if isinstance(g, TensorBase) and _moderate(x, y):
+            # create_graph: the plain rule e^{x_i} sum_{k>=i} g_k e^{-y_k}, whose derivative is
+            # right where e^{+-y} cannot overflow (the log-space one below feeds -inf to an
+            # inner logcumsumexp and its double backward is then wrong for mixed-sign g)
             return np.exp(x) * _reverse(_reverse(g * np.exp(-y), dim).cumsum(dim), dim)
         ga = np.asarray(g)
         out = 0
