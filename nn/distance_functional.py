@@ -18,6 +18,8 @@ def _vector_norm(x: Tensor, p: float, dim, keepdim: bool) -> Tensor:
         return x.abs().amax(dim, keepdim)
     if p == 1:
         return x.abs().sum(dim, keepdim)
+    if p == 0:  # the count of nonzero entries; no gradient (torch's convention)
+        return (x != 0).astype(x.dtype).sum(dim, keepdim)
     s = (x * x).sum(dim, keepdim) if p == 2 else (x.abs() ** p).sum(dim, keepdim)
     pos = s > 0
     safe = mg.where(pos, s, mg.ones_like(s))

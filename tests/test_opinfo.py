@@ -13,10 +13,6 @@ from conftest import needs_torch
 pytest.importorskip("expecttest", reason="torch's OpInfo database needs expecttest")
 
 KNOWN_GAPS = {
-    "nn.functional.binary_cross_entropy": "weight= not supported yet",
-    "nn.functional.binary_cross_entropy_with_logits": "weight= not supported yet",
-    "nn.functional.cross_entropy": "weight= and probability targets not supported yet",
-    "nn.functional.nll_loss": "weight= not supported yet",
     "gather": "a 0-d input with a 2-D index (torch broadcasts the 0-d input); minigrad "
               "requires index.ndim == input.ndim",
 }
