@@ -10,8 +10,7 @@
 from . import dtype_aliases as _dt
 from . import modes, onnx, optim, utils, viz
 from .anomaly import detect_anomaly
-from .autograd import Function
-from .capture import grad
+from .autograd import Function, grad
 from .check_graph import check_graph
 from .creation import (
     arange,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .capture import grad as _grad
+from .autograd.capture import grad as _grad
 from .modes import enable_grad, no_grad
 from .tensor import Tensor
 

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from .autograd import backward_walk
-from .capture import grad as _grad
-from .capture import initial_grads
+from .autograd.capture import grad as _grad
+from .autograd.capture import initial_grads
+from .autograd.hooks import Accumulate
 from .device import check_device, device
 from .dtypes import get_default_dtype
-from .hooks import Accumulate
 from .modes import is_grad_enabled, no_grad
 from .ops import arithmetic as A
 from .ops import indexing as I

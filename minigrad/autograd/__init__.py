@@ -1,7 +1,8 @@
 """``minigrad.autograd``: the engine (``engine.py``) and torch's names around it.
 
 ``engine.py`` is the core a reader studies: graph nodes, ``Function.apply``, un-broadcasting,
-topological order and the backward walk.  This package adds torch's entry points:
+topological order and the backward walk.  ``hooks.py`` and ``capture.py`` say where the
+gradients go (``.grad`` and hooks; ``mg.grad``).  This package adds torch's entry points:
 ``grad``, ``backward``, ``Function`` and ``functional``
 (``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``, built on ``grad``).
 """
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 
 from ..modes import enable_grad, no_grad, set_grad_enabled
 from ..tensor_base import TensorBase
+from . import functional
+from .capture import grad, initial_grads
 from .engine import (
     Function,
     Node,
@@ -20,13 +23,7 @@ from .engine import (
     trace_ops,
     unbroadcast,
 )
-
-# isort: split
-# capture.py imports backward_walk from this package, so the engine must be bound first
-# (capture, hooks and functional import nothing that needs Tensor: no deeper cycle)
-from ..capture import grad, initial_grads
-from ..hooks import Accumulate
-from . import functional
+from .hooks import Accumulate
 
 
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,

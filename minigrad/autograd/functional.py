@@ -23,9 +23,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..capture import grad
 from ..modes import enable_grad, is_grad_enabled, set_grad_enabled
 from ..tensor_base import TensorBase
+from .capture import grad
 
 _INDEPENDENT = ("The output of the user-provided function is independent of input {}. This is "
                 "not allowed in strict mode.")

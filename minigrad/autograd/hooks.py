@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor_base import TensorBase
+from ..tensor_base import TensorBase
 
 
 def run_hooks(hooks: list[Callable], g, owner: str, wrap):

@@ -5,9 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import backward_walk
+from ..tensor_base import TensorBase
+from .engine import backward_walk
 from .hooks import run_hooks
-from .tensor_base import TensorBase
 
 
 def initial_grads(outputs: list, grad_outputs, create_graph: bool) -> list[tuple]:
