@@ -14,16 +14,9 @@ from ..modes import enable_grad, no_grad, set_grad_enabled
 from ..tensor_base import TensorBase
 from . import functional
 from .capture import grad, initial_grads
-from .engine import (
-    Function,
-    Node,
-    TracedOp,
-    backward_walk,
-    topo_order,
-    trace_ops,
-    unbroadcast,
-)
+from .engine import Function, Node, backward_walk, topo_order, unbroadcast
 from .hooks import Accumulate
+from .tracing import TracedOp, trace_ops
 
 
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,

@@ -19,13 +19,14 @@ anomaly mode (``anomaly.py``), and the per-thread switches (``modes.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .. import anomaly
 from ..modes import enable_grad, no_grad, state
 from ..tensor_base import TensorBase
+from .tracing import TracedOp
 
 _FREED = ("{} : trying to backward through the graph a second time (or to read saved values "
           "after they were freed). Pass retain_graph=True to the first backward() if you need "
@@ -187,30 +188,6 @@ def _remember_saved(ctx: Node, args: tuple, raw: list, outs: tuple) -> None:
         if ref:
             version = args[ref[1]]._vc if ref[0] == "in" else ctx.versions_out[ref[1]]
             ctx.versions.append((version, version.value))
-
-
-class TracedOp(NamedTuple):
-    """One ``Function.apply`` seen by :class:`trace_ops`."""
-
-    fn: type
-    args: tuple
-    params: dict
-    outputs: tuple
-
-
-class trace_ops:
-    """``with trace_ops() as ops:`` appends every op applied in the block (whatever the grad
-    mode, this thread only) to the list ``ops`` as :class:`TracedOp` (used by exporters)."""
-
-    def __enter__(self) -> list:
-        self._prev = state.tracer
-        state.tracer = []
-        state.extras += 1
-        return state.tracer
-
-    def __exit__(self, *exc: object) -> None:
-        state.tracer = self._prev
-        state.extras -= 1
 
 
 def unbroadcast(grad, shape: tuple[int, ...]):
