@@ -133,6 +133,8 @@ class Function:
             ctx.versions_out = [v or Version() for v in versions]
             _remember_saved(ctx, args, raw, outs)
             res = tuple(wrap(o, ctx, k, ctx.versions_out[k]) for k, o in enumerate(outs))
+            for t, v in zip(res, versions):  # a fresh counter is not a view of the input
+                t._is_view = v is not None
         else:
             res = tuple(wrap(o, None, 0, v) for o, v in zip(outs, versions))
         if state.tracer is not None:

@@ -70,21 +70,24 @@ class _Switch:
             @functools.wraps(fn)
             def gen_wrapper(*args, **kwargs):
                 gen = fn(*args, **kwargs)
-                with self.clone():
-                    to_yield = next(gen)  # StopIteration ends this generator too
-                while True:
-                    try:
-                        sent = yield to_yield
-                    except GeneratorExit:
+                try:  # a StopIteration must end this generator with the body's return value
+                    with self.clone():  # (raised inside a generator it becomes RuntimeError)
+                        to_yield = next(gen)
+                    while True:
+                        try:
+                            sent = yield to_yield
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as e:  # thrown into us: throw into the body
+                            with self.clone():
+                                to_yield = gen.throw(e)
+                            continue
                         with self.clone():
-                            gen.close()
-                        raise
-                    except BaseException as e:  # thrown into us: throw into the body
-                        with self.clone():
-                            to_yield = gen.throw(e)
-                        continue
-                    with self.clone():
-                        to_yield = gen.send(sent)
+                            to_yield = gen.send(sent)
+                except StopIteration as stop:
+                    return stop.value
 
             return gen_wrapper
 

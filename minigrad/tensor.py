@@ -123,7 +123,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def data(self) -> Tensor:
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
         Use ``.numpy()`` for the numpy array."""
-        return Tensor._wrap(self._data, None, 0, self._version)
+        return Tensor._wrap(self._data)  # torch: its own version counter, untracked
 
     @data.setter
     def data(self, value) -> None:
