@@ -579,6 +579,11 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             old = Tensor._wrap(self._data.copy(), self.grad_fn, self._out_idx)
             old._requires_grad = self._requires_grad
             out = compute(old)
+            if old._requires_grad and not (isinstance(out, TensorBase) and out.grad_fn):
+                # new values that ignore the old (fill_, copy_ of a constant) are still
+                # recorded, as torch does: the history then receives a zero gradient
+                new = out if isinstance(out, TensorBase) else Tensor(np.asarray(out))
+                out = np.where(np.zeros(self.shape, bool), old, new.astype(self.dtype))
         else:
             with no_grad():
                 out = compute(self.detach())
