@@ -243,10 +243,17 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._data.tolist()
 
     def __float__(self) -> float:
+        self._one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._one_element()
         return int(self.item())
+
+    def _one_element(self) -> None:
+        if self._data.size != 1:  # torch's type and words for float()/int()
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"(this one has {self._data.size})")
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -453,7 +460,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         arr = np.asarray(other)
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"unsupported operand of type {type(other).__name__}")
-        if arr.ndim == 0 and not isinstance(other, (np.ndarray, np.generic)):
+        if arr.ndim == 0 and not isinstance(other, np.ndarray):  # numpy scalars too (torch)
             # Python scalars take the tensor's dtype if of the same kind (as torch);
             # a float scalar with an integer/bool tensor gives the default float dtype
             kind = self.dtype.kind

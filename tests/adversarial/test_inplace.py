@@ -3,11 +3,11 @@ values modified after saving, torch's rules for leaves and no_grad, `.data` and 
 Every scenario is run on minigrad and on torch and must end the same way."""
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from conftest import needs_torch, torch
 
 
 def _outcome(fn, lib):

@@ -4,13 +4,13 @@ import copy
 
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 from hypothesis import given
 from hypothesis import strategies as st
 from isolate import run_isolated
 
 import minigrad as mg
 import nn
-from conftest import needs_torch, torch
 from minigrad.kernels.adam import check_adam_arrays
 from minigrad.kernels.scatter import scatter_add_rows
 from nn.kernels.recurrent import Mode, recurrence_backward, recurrence_forward

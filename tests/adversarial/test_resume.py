@@ -7,12 +7,12 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
 import nn
-from conftest import needs_torch, torch
 
 OPTS = {
     "SGD": dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
