@@ -55,7 +55,9 @@ MUTATIONS = {
 @pytest.mark.parametrize("mut", sorted(MUTATIONS))
 def test_modifying_a_saved_output_matches_torch(op, mut):
     fn = _saved_out(op, lambda lib, y: MUTATIONS[mut](lib, y))
-    a = (lambda lib: fn(lib) if op != "sqrt" else _sqrt(lib, mut))
+
+    def a(lib):
+        return fn(lib) if op != "sqrt" else _sqrt(lib, mut)
     ours, theirs = _outcome(a, mg), _outcome(a, torch)
     assert ours[0] == theirs[0]
     if ours[0] == "ok":
@@ -230,7 +232,7 @@ def test_in_place_on_a_view_of_a_recorded_tensor_is_refused_clearly():
 def test_a_failed_in_place_op_leaves_the_tensor_and_counter_unchanged():
     t = mg.tensor([1.0, 2.0])
     v = t._version
-    with pytest.raises(Exception):
+    with pytest.raises((RuntimeError, ValueError)):
         t.add_(mg.ones(3))
     with pytest.raises(RuntimeError):
         mg.tensor([1, 2]).add_(0.5)     # float result into an int tensor (torch refuses)
