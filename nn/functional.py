@@ -216,9 +216,30 @@ def binary_cross_entropy(input, target, reduction: str = "mean") -> Tensor:
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for "
                          "logits use binary_cross_entropy_with_logits")
-    logp = input.log().clip(min=-100.0)
-    log1mp = (1.0 - input).log().clip(min=-100.0)
-    return _reduce(-(target * logp + (1.0 - target) * log1mp), reduction)
+    return _reduce(BCE.apply(input, target), reduction)
+
+
+class BCE(Function):
+    """l = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100));
+    dl/dx = (x - t) / max(x (1 - x), 1e-12)  (torch's clamps: finite at x = 0 or 1),
+    dl/dt = log(1 - x) - log x  (unclamped, as torch: infinite at x = 0 or 1)"""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            logp, log1mp = np.maximum(np.log(x), -100.0), np.maximum(np.log1p(-x), -100.0)
+        return np.asarray(-(t * logp + (1 - t) * log1mp), x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        gx = g * (x - t) / np.maximum(x * (1 - x), 1e-12)
+        gt = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gt = g * (np.log(1 - x) - np.log(x))
+        return gx, gt
 
 
 class BCEWithLogits(Function):

@@ -43,8 +43,9 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 # long: numpy sums pairwise only along the contiguous axis, so ``x.sum(0)`` of a tall float32
 # array adds one row at a time and drifts (5e6 rows: ~2e-5 relative); torch's cascade sum
 # does not. Short reductions (and the last axis, which numpy sums pairwise) stay float32:
-# the float64 pass costs ~3x.
-_ACCURATE_FROM = 4096
+# the float64 pass costs ~3x (2048 x 512 .sum(0): 220 -> 750 us). The engine's own
+# un-broadcasting sums (bias gradients) do not come here.
+_ACCURATE_FROM = 256
 
 
 def accurate_sum(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
