@@ -163,7 +163,7 @@ def test_fused_recurrent_activations_saturate_like_torch(cell, reference):
     m = getattr(nn, cell)(3, 4)
     tm = getattr(torch.nn, cell)(3, 4, dtype=torch.float32)
     with mg.no_grad():
-        for name, p in m.named_parameters():
+        for p in m.parameters():
             p.mul_(300.0)
     tm.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                         for k, v in m.state_dict().items()})
