@@ -705,7 +705,10 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         Tensor(np.abs(self._data))
     def tanh(self): return U.Tanh.apply(self._floating())
     def sigmoid(self): return U.Sigmoid.apply(self._floating())
-    def relu(self): return U.Relu.apply(self) if self.dtype.kind in "fc" else \
+    def relu(self):
+        if self.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        return U.Relu.apply(self) if self.dtype.kind in "fc" else \
         Tensor(np.maximum(self._data, 0))
     def sin(self): return U.Sin.apply(self._floating())
     def cos(self): return U.Cos.apply(self._floating())
@@ -776,7 +779,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
         x = self if dtype is None else self.astype(dtype)
-        if x.dtype.kind in "bi" and dtype is None:
+        if x.dtype.kind in "biu" and dtype is None:  # torch: every integer sum is int64
             x = x.astype(np.int64)
         return R.Sum.apply(x, dims=x._dims(dim), keepdim=keepdim)
 
@@ -795,6 +798,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         if isinstance(dim, bool):  # var(True) / var(False): the unbiased flag
             dim, unbiased = None, dim
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(f"std and var only support floating point and complex dtypes, "
+                               f"got {self.dtype}")
         if correction is None:
             correction = 1 if unbiased is None else int(bool(unbiased))
         elif unbiased is not None:
@@ -1210,9 +1216,10 @@ def matmul(a, b) -> Tensor:
         raise RuntimeError(f"matmul: {a.shape} @ {b.shape}: shapes cannot be multiplied (the "
                            f"last dim of the first must equal the {which} dim of the second, "
                            f"and batch dims must broadcast)")
-    if a.dtype != b.dtype:
-        dt = _promote(a.dtype, b.dtype)
-        a, b = a.astype(dt), b.astype(dt)
+    if a.dtype != b.dtype:  # torch never promotes here: a float64 input would silently
+        # turn a float32 model's computation into float64
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype} (convert one with .to(dtype))")
     return M.MatMul.apply(a, b)
 
 

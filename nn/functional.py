@@ -165,6 +165,8 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
 
     Runs the fused row kernel; ``cross_entropy_composed`` is the same loss from tensor ops."""
     input = _t(input)
+    if input.dtype.kind not in "fc":  # integer logits promote (the kernel would truncate)
+        input = input.astype(mg.get_default_dtype())
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     tgt = _ints(target, "cross_entropy: target")

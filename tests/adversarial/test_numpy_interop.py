@@ -83,7 +83,7 @@ def test_numpy_ufuncs_on_tensors_stay_differentiable(ufunc):
 def test_ndarray_on_the_left_keeps_the_graph():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     for y in (np.ones(2) * x, np.ones(2) + x, np.ones(2) - x, np.full(2, 2.0) / x,
-              np.ones((2, 2)) @ x):
+              np.ones((2, 2), np.float32) @ x):
         assert isinstance(y, mg.Tensor) and y.grad_fn is not None
 
 
