@@ -3,10 +3,10 @@ does, never truncate; float64 inputs or states to float32 modules raise torch's 
 "same dtype" error instead of silently changing precision."""
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 
 import minigrad as mg
 import nn
-from conftest import needs_torch, torch
 
 F = nn.functional
 
