@@ -878,12 +878,16 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def softmax(self, dim=None, dtype=None) -> Tensor:
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
+            if dim is not None:
+                R.normalize_dims(dim, 0)  # 0-d: only dim 0 / -1 (IndexError otherwise)
             return R.Softmax.apply(x.reshape(1), dim=0).reshape(())
         return R.Softmax.apply(x, dim=self._dim_or_0d(dim))
 
     def log_softmax(self, dim=None, dtype=None) -> Tensor:
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
+            if dim is not None:
+                R.normalize_dims(dim, 0)  # 0-d: only dim 0 / -1 (IndexError otherwise)
             return R.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
         return R.LogSoftmax.apply(x, dim=self._dim_or_0d(dim))
 

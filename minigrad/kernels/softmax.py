@@ -19,7 +19,7 @@ from ._jit import jit, pick
 
 
 def _max_finite(x: np.ndarray, dim, keepdims: bool = True) -> np.ndarray:
-    m = x.max(axis=dim, keepdims=keepdims)
+    m = x.max(axis=dim, keepdims=keepdims, initial=-np.inf)  # zero-size rows too
     return np.where(np.isfinite(m), m, 0)
 
 

@@ -19,7 +19,8 @@ class MatMul(Function):
         if a.ndim > 2 and b.ndim == 2:
             # (..., K) @ (K, N): fold the batch dims into rows so it is one BLAS GEMM
             # (np.matmul loops over the batch, slowly when b is a transposed view)
-            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+            rows = int(np.prod(a.shape[:-1]))  # not -1: a batch dim may be 0
+            return (a.reshape(rows, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
         return np.matmul(a, b)
 
     @staticmethod
@@ -27,9 +28,10 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         if a.ndim > 2 and b.ndim == 2:
-            g2 = g.reshape(-1, g.shape[-1])
+            rows = int(np.prod(a.shape[:-1]))
+            g2 = g.reshape(rows, g.shape[-1])
             ga = (g2 @ b.T).reshape(a.shape) if na else None
-            gb = a.reshape(-1, a.shape[-1]).T @ g2 if nb else None
+            gb = a.reshape(rows, a.shape[-1]).T @ g2 if nb else None
             return ga, gb
         # promote 1-D operands to matrices so one rule covers every case
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
