@@ -3,12 +3,12 @@ loss, as torch; T = 0 refused at forward; zero-size dims in matmul, softmax and 
 0-d tensors with dim=0 / dim=-1 in every op that takes a dim."""
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
 import nn
-from conftest import needs_torch, torch
 
 F = nn.functional
 
