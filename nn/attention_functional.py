@@ -9,6 +9,16 @@ import minigrad as mg
 from minigrad import Tensor
 
 
+def _safe_softmax(scores: Tensor) -> Tensor:
+    """softmax over the last dim where a row masked entirely (all -inf) gives zeros: what
+    torch's attention computes when it returns no weights (they give NaN otherwise)."""
+    dead = np.isneginf(np.asarray(scores.detach())).all(-1, keepdims=True)
+    if not dead.any():
+        return scores.softmax(-1)
+    dead = mg.tensor(np.broadcast_to(dead, scores.shape))
+    return scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
                                  is_causal: bool = False, scale: float | None = None,
                                  return_weights: bool = False):
@@ -16,7 +26,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 
     ``attn_mask``: bool (True = may attend) or float (added to the scores), broadcastable to
     (..., L, S).  ``is_causal`` masks position j > i.  A row with nothing to attend to gives
-    NaN, as in torch.  With ``return_weights`` returns ``(out, weights)``.
+    zeros, as in torch 2.5+.  With ``return_weights`` returns ``(out, weights)``.
     """
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(f"scaled_dot_product_attention: q {query.shape}, k {key.shape}, "
@@ -34,6 +44,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             scores = scores.masked_fill(mg.tensor(~m), -np.inf)
         else:
             scores = scores + mg.tensor(m.astype(scores.dtype))
-    weights = scores.softmax(-1)
+    weights = _safe_softmax(scores)  # torch 2.5+: a fully masked row gives zeros, not NaN
     out = weights @ value
     return (out, weights) if return_weights else out
