@@ -3,12 +3,12 @@ shape, fully masked rows, integer masks, wrong-shaped attn_mask / key_padding_ma
 query-key-value shapes, compared with torch.nn.MultiheadAttention loaded with our weights."""
 import numpy as np
 import pytest
+from conftest import needs_torch, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
 import nn
-from conftest import needs_torch, torch
 
 E, H = 4, 2
 
