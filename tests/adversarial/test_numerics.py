@@ -236,3 +236,20 @@ def test_optimizers_on_huge_gradients_match_torch(g, name, kw, dtype):
     rtol = 1e-5 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=rtol,
                                equal_nan=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_bce_double_backward_matches_torch(name):
+    rng = np.random.default_rng(0)
+    x, t, w = rng.standard_normal(5), rng.random(5), rng.standard_normal(5)
+    if name == "binary_cross_entropy":
+        x = 1 / (1 + np.exp(-x))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g, = mg.grad(getattr(F, name)(xm, mg.tensor(t)), xm, create_graph=True)
+    gg, = mg.grad((g * mg.tensor(w)).sum(), xm)
+    tg, = torch.autograd.grad(getattr(torch.nn.functional, name)(xt, torch.tensor(t)), xt,
+                              create_graph=True)
+    tgg, = torch.autograd.grad((tg * torch.tensor(w)).sum(), xt)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-9)
