@@ -258,10 +258,17 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return self._data.tolist()
 
     def __float__(self) -> float:
+        self._one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._one_element()
         return int(self.item())
+
+    def _one_element(self) -> None:
+        if self._data.size != 1:  # torch's type and words for float()/int()
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"(this one has {self._data.size})")
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -508,7 +515,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         arr = np.asarray(other)
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"unsupported operand of type {type(other).__name__}")
-        if arr.ndim == 0 and not isinstance(other, (np.ndarray, np.generic)):
+        if arr.ndim == 0 and not isinstance(other, np.ndarray):  # numpy scalars too (torch)
             # Python scalars take the tensor's dtype if of the same kind (as torch);
             # a float scalar with an integer/bool tensor gives the default float dtype
             kind = self.dtype.kind
@@ -642,6 +649,11 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             old = Tensor._wrap(self._data.copy(), self.grad_fn, self._out_idx)
             old._requires_grad = self._requires_grad
             out = compute(old)
+            if old._requires_grad and not (isinstance(out, TensorBase) and out.grad_fn):
+                # new values that ignore the old (fill_, copy_ of a constant) are still
+                # recorded, as torch does: the history then receives a zero gradient
+                new = out if isinstance(out, TensorBase) else Tensor(np.asarray(out))
+                out = np.where(np.zeros(self.shape, bool), old, new.astype(self.dtype))
         else:
             with no_grad():
                 out = compute(self.detach())
@@ -807,6 +819,8 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return U.Sigmoid.apply(self._floating())
     def relu(self):
         """max(x, 0) elementwise (gradient [x > 0])."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         return U.Relu.apply(self) if self.dtype.kind in "fc" else \
         Tensor(np.maximum(self._data, 0))
     def sin(self):
@@ -889,7 +903,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         """Sum over ``dim`` (all dims by default); integers sum to int64."""
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
         x = self if dtype is None else self.astype(dtype)
-        if x.dtype.kind in "bi" and dtype is None:
+        if x.dtype.kind in "biu" and dtype is None:  # torch: every integer sum is int64
             x = x.astype(np.int64)
         return R.Sum.apply(x, dims=x._dims(dim), keepdim=keepdim)
 
@@ -909,6 +923,9 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         if isinstance(dim, bool):  # var(True) / var(False): the unbiased flag
             dim, unbiased = None, dim
         dim, keepdim = _numpy_aliases(dim, keepdim, axis, keepdims)
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(f"std and var only support floating point and complex dtypes, "
+                               f"got {self.dtype}")
         if correction is None:
             correction = 1 if unbiased is None else int(bool(unbiased))
         elif unbiased is not None:
@@ -992,6 +1009,8 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         """e^x / sum e^x along ``dim``; gradient y (g - sum(g y))."""
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
+            if dim is not None:
+                R.normalize_dims(dim, 0)  # 0-d: only dim 0 / -1 (IndexError otherwise)
             return R.Softmax.apply(x.reshape(1), dim=0).reshape(())
         return R.Softmax.apply(x, dim=self._dim_or_0d(dim))
 
@@ -999,6 +1018,8 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         """x - logsumexp(x) along ``dim`` (stable); gradient g - softmax(x) sum(g)."""
         x = (self if dtype is None else self.astype(dtype))._floating()
         if not x.ndim:
+            if dim is not None:
+                R.normalize_dims(dim, 0)  # 0-d: only dim 0 / -1 (IndexError otherwise)
             return R.LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
         return R.LogSoftmax.apply(x, dim=self._dim_or_0d(dim))
 
@@ -1375,9 +1396,10 @@ def matmul(a, b) -> Tensor:
         raise RuntimeError(f"matmul: {a.shape} @ {b.shape}: shapes cannot be multiplied (the "
                            f"last dim of the first must equal the {which} dim of the second, "
                            f"and batch dims must broadcast)")
-    if a.dtype != b.dtype:
-        dt = _promote(a.dtype, b.dtype)
-        a, b = a.astype(dt), b.astype(dt)
+    if a.dtype != b.dtype:  # torch never promotes here: a float64 input would silently
+        # turn a float32 model's computation into float64
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype} (convert one with .to(dtype))")
     return M.MatMul.apply(a, b)
 
 

@@ -9,6 +9,16 @@ import minigrad as mg
 from minigrad import Tensor
 
 
+def _safe_softmax(scores: Tensor) -> Tensor:
+    """softmax over the last dim where a row masked entirely (all -inf) gives zeros: what
+    torch's attention computes when it returns no weights (they give NaN otherwise)."""
+    dead = np.isneginf(np.asarray(scores.detach())).all(-1, keepdims=True)
+    if not dead.any():
+        return scores.softmax(-1)
+    dead = mg.tensor(np.broadcast_to(dead, scores.shape))
+    return scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
                                  dropout_p: float = 0.0, is_causal: bool = False,
                                  scale: float | None = None, enable_gqa: bool = False,

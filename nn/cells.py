@@ -68,6 +68,7 @@ class _CellBase(Module):
                              f" or ({self.input_size},), got {x.shape}")
         batched = x.ndim == 2
         x = x if batched else x.unsqueeze(0)
+        _same_dtype(self, x, hx)
         if hx is None:
             hx = mg.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
         elif not batched:
@@ -76,6 +77,15 @@ class _CellBase(Module):
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+def _same_dtype(cell, x: Tensor, *states) -> None:
+    """torch refuses mixed dtypes (its matmul does): never change precision silently."""
+    w = cell.weight_ih.dtype
+    for name, t in (("input", x),) + tuple(("hx", s) for s in states if s is not None):
+        if t.dtype != w:
+            raise RuntimeError(f"{type(cell).__name__}: expected {name} with the weights' dtype "
+                               f"{w}, got {t.dtype}")
 
 
 class RNNCell(_CellBase):
@@ -105,6 +115,7 @@ class LSTMCell(_CellBase):
         h0 = None if hx is None else hx[0]
         x, h, batched = self._prep(x, h0)
         c = mg.zeros_like(h) if hx is None else (hx[1] if batched else hx[1].unsqueeze(0))
+        _same_dtype(self, x, c)
         h, c = lstm_step(_affine(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh,
                          self.bias_hh)
         return (h, c) if batched else (h[0], c[0])

@@ -155,6 +155,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 
 def layer_norm(x: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p.dtype != x.dtype:
+            raise RuntimeError(f"layer_norm: mixed dtype (CPU): expected {name} to have the "
+                               f"input's dtype {x.dtype}, got {p.dtype}")
     dims = tuple(range(-len(normalized_shape), 0))
     mu = x.mean(dims, keepdim=True)
     xc = x - mu

@@ -37,7 +37,7 @@ class FusedRecurrence(Function):
                                                    aux, w_hh, p["mask"], p["reverse"])
         T, B, G = dgh.shape
         h_prev = hs[:-1][::-1] if p["reverse"] else hs[:-1]  # state before each step, by t
-        dw = dgh.reshape(T * B, G).T @ h_prev.reshape(T * B, -1)
+        dw = dgh.reshape(T * B, G).T @ h_prev.reshape(T * B, h_prev.shape[-1])  # B may be 0
         db = dgh.sum(axis=(0, 1))
         return dxp, dh0, dc0, dw, db
 

@@ -184,6 +184,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     input = _t(input)
+    if input.dtype.kind not in "fc":  # integer logits promote (the kernel would truncate)
+        input = input.astype(mg.get_default_dtype())
     if input.ndim >= 1 and tuple(np.shape(target)) == input.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     tgt = _ints(target, "cross_entropy")

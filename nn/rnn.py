@@ -111,6 +111,10 @@ class RNNBase(Module):
         if given is None:
             return mg.zeros(*want, dtype=dtype)
         s = given if batched else given.unsqueeze(1)
+        if s.dtype != dtype:
+            raise RuntimeError(f"{type(self).__name__}: input and hidden tensors are not the same "
+                               f"dtype, found input tensor with {dtype} and {name} with "
+                               f"{s.dtype}")
         if s.shape != want:
             raise ValueError(f"{type(self).__name__}: expected {name} of shape "
                              f"{want if batched else (want[0], want[2])}, got {given.shape}")
@@ -133,6 +137,14 @@ class RNNBase(Module):
         if n_in != self.input_size:
             raise ValueError(f"{type(self).__name__}: input.size(-1) must be equal to "
                              f"input_size. Expected {self.input_size}, got {n_in}")
+        if T == 0:
+            raise RuntimeError(f"{type(self).__name__}: Expected sequence length to be larger "
+                               f"than 0 in RNN (input shape {tuple(input.shape)})")
+        w_dtype = self.weight_ih_l0.dtype
+        if x.dtype != w_dtype:
+            raise ValueError(f"{type(self).__name__}: input dtype ({x.dtype}) does not match "
+                             f"weight dtype ({w_dtype}). Convert input: input.to({w_dtype}), or "
+                             f"convert model: model.to({x.dtype})")
         if lengths is not None and not batched:
             lengths = lengths if np.ndim(lengths) else [lengths]
         mask = lengths_mask(lengths, T, B)

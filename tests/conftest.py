@@ -21,6 +21,24 @@ except ImportError:  # parity tests skip cleanly without the oracle
 needs_torch = pytest.mark.skipif(torch is None, reason="torch (the parity oracle) not installed")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--reference-mode", action="store_true",
+                     help="run every test inside mg.reference_mode(): the numpy references of "
+                          "every kernel, composed RNN cells and losses (also: "
+                          "MINIGRAD_REFERENCE=1)")
+
+
+@pytest.fixture(autouse=True)
+def _reference_mode(request):
+    import minigrad as mg
+
+    if request.config.getoption("--reference-mode"):
+        with mg.reference_mode():
+            yield
+    else:
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     import minigrad as mg

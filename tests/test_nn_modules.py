@@ -349,7 +349,7 @@ def test_forward_hooks_follow_torch():
         return y.detach().numpy(), log
 
     x = np.array([[0.1, -0.2]])
-    (yo, lo), (yt, lt) = run(nn, mg.tensor(x)), run(torch.nn, torch.tensor(x))
+    (yo, lo), (yt, lt) = run(nn, mg.tensor(x, dtype=mg.float32)), run(torch.nn, torch.tensor(x))
     np.testing.assert_allclose(yo, yt, rtol=1e-6)
     assert lo == lt
 

@@ -357,8 +357,8 @@ RESUME = [("SGD", dict(lr=0.1, momentum=0.9)),
           ("AdamW", dict(lr=0.01, amsgrad=True)),
           ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
           ("Adagrad", dict(lr=0.1, lr_decay=0.01))]
-X = mg.tensor(np.linspace(-1, 1, 12).reshape(4, 3))
-Y = mg.tensor(np.linspace(0, 1, 8).reshape(4, 2))
+X = mg.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
+Y = mg.tensor(np.linspace(0, 1, 8, dtype=np.float32).reshape(4, 2))
 
 
 def _model():

@@ -111,7 +111,8 @@ def test_training_checkpoint_roundtrips_without_pickle(tmp_path, monkeypatch):
 def test_resumed_training_is_bit_identical(make, tmp_path):
     def batch(i):
         rng = np.random.default_rng(i)
-        return mg.tensor(rng.normal(size=(6, 3))), mg.tensor(rng.normal(size=(6, 2)))
+        return (mg.tensor(rng.normal(size=(6, 3)), dtype=mg.float32),
+                mg.tensor(rng.normal(size=(6, 2)), dtype=mg.float32))
 
     def step(model, opt, i):
         x, y = batch(i)

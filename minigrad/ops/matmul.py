@@ -11,6 +11,10 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.dtype != b.dtype:  # torch never promotes silently here (a float64 input would
+            # otherwise turn a float32 model's whole computation into float64)
+            raise RuntimeError(f"matmul: mat1 and mat2 must have the same dtype, but got "
+                               f"{a.dtype} and {b.dtype}")
         ctx.save_for_backward(a, b)
         if a.ndim > 2 and b.ndim == 2:
             # (..., K) @ (K, N): fold the batch dims into rows so it is one BLAS GEMM

@@ -39,13 +39,30 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
     return int(np.prod([shape[d] for d in dims]))
 
 
+# Reductions of float32 (or float16) arrays accumulate in float64 once a strided reduction is
+# long: numpy sums pairwise only along the contiguous axis, so ``x.sum(0)`` of a tall float32
+# array adds one row at a time and drifts (5e6 rows: ~2e-5 relative); torch's cascade sum
+# does not. Short reductions (and the last axis, which numpy sums pairwise) stay float32:
+# the float64 pass costs ~3x (2048 x 512 .sum(0): 220 -> 750 us). The engine's own
+# un-broadcasting sums (bias gradients) do not come here.
+_ACCURATE_FROM = 256
+
+
+def accurate_sum(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    """``x.sum(dims)`` with float64 accumulation for long strided float32/float16 reductions."""
+    if (x.dtype.kind == "f" and x.dtype.itemsize < 8 and dims
+            and dims != (x.ndim - 1,) and _count(x.shape, dims) >= _ACCURATE_FROM):
+        return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=np.float64).astype(x.dtype))
+    return np.asarray(x.sum(axis=dims, keepdims=keepdim))
+
+
 class Sum(Function):
     """y = sum_dims x;  dy/dx = 1 (broadcast back)"""
 
     @staticmethod
     def forward(ctx, x, *, dims, keepdim):
         ctx.save_for_backward(x.shape)
-        return np.asarray(x.sum(axis=dims, keepdims=keepdim))
+        return accurate_sum(x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -60,7 +77,10 @@ class Mean(Function):
     def forward(ctx, x, *, dims, keepdim):
         ctx.save_for_backward(x.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(x.mean(axis=dims, keepdims=keepdim))
+            n = _count(x.shape, dims)
+            if not n:
+                return np.asarray(x.mean(axis=dims, keepdims=keepdim))
+            return np.asarray(accurate_sum(x, dims, keepdim) / x.dtype.type(n))
 
     @staticmethod
     def backward(ctx, g):
@@ -77,8 +97,9 @@ class Var(Function):
         ctx.save_for_backward(x)
         denom = max(_count(x.shape, dims) - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            centred = x - x.mean(axis=dims, keepdims=True)
-            return np.asarray((centred * centred).sum(axis=dims, keepdims=keepdim) / denom)
+            n = max(_count(x.shape, dims), 1)
+            centred = x - accurate_sum(x, dims, True) / x.dtype.type(n)
+            return np.asarray(accurate_sum(centred * centred, dims, keepdim) / denom)
 
     @staticmethod
     def backward(ctx, g):

@@ -112,7 +112,10 @@ class Tanh(Function):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), computed without overflow for large |x|."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    if x.dtype.kind == "f":  # exactly 0 where e^-x overflows, as torch's 1 / (1 + e^-x)
+        y = np.where(x < -np.log(np.finfo(x.dtype).max), 0, y)
+    return y
 
 
 class Sigmoid(Function):

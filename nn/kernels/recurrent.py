@@ -163,7 +163,7 @@ def _tanh(x, fast):
     p = ((((((c[1] * x2 + c[2]) * x2 + c[3]) * x2 + c[4]) * x2 + c[5]) * x2 + c[6]) * x2
          + c[7])
     q = ((c[8] * x2 + c[9]) * x2 + c[10]) * x2 + c[11]
-    return x * p / q
+    return min(max(x * p / q, -_ONE[0]), _ONE[0])  # the fit overshoots 1 by an ulp near 9
 
 
 @jit(inline="always")
