@@ -184,7 +184,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
 
 
 def gather(input: Any, dim: int, index: Any) -> Tensor:
-    """out[i][j] = input[i][index[i][j]] (dim=1), as torch.gather."""
+    """``out[i][j] = input[i][index[i][j]]`` (dim=1), as torch.gather."""
     return _t(input).gather(dim, index)
 
 

@@ -1215,7 +1215,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return I.GetItem.apply(self, index=_convert_index(index, self))
 
     def gather(self, dim: int, index) -> Tensor:
-        """out[i][j] = self[i][index[i][j]] along ``dim`` (torch.gather); the gradient is
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (torch.gather); the gradient is
         scatter-added back."""
         idx = np.asarray(_raw(index))
         if idx.dtype.kind not in "iu":

@@ -179,7 +179,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
 
 def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
-    """J[i][j] = d outputs[i] / d inputs[j], of shape outputs[i].shape + inputs[j].shape
+    """``J[i][j]`` = d outputs[i] / d inputs[j], of shape outputs[i].shape + inputs[j].shape
     (a Tensor when both are single Tensors; tuples mirror tuples).  One backward pass per
     output element (``vectorize`` is accepted and changes nothing)."""
     if strategy != "reverse-mode":
@@ -220,7 +220,7 @@ def _stack(rows: list, shape: tuple, ref: TensorBase) -> TensorBase:
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
-    """H[i][j] = d^2 func / d inputs[i] d inputs[j], of shape inputs[i].shape +
+    """``H[i][j]`` = d^2 func / d inputs[i] d inputs[j], of shape inputs[i].shape +
     inputs[j].shape, for a function returning one element: the jacobian of the jacobian."""
     xs_tuple, xs = _as_tuple(inputs, "inputs", "hessian")
 
