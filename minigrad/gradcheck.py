@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .autograd.capture import grad as _grad
+from .check_graph import check_graph
 from .modes import enable_grad, no_grad
 from .tensor import Tensor
 
@@ -83,8 +84,6 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
                    f" analytic {a[k]:.10g} vs numeric {numeric[k]:.10g} (abs error "
                    f"{abs(a[k] - numeric[k]):.3g}, allowed {atol + rtol * abs(numeric[k]):.3g})")
             if localize:
-                from .check_graph import check_graph
-
                 report = check_graph(fn, inputs, eps=eps, atol=atol, rtol=rtol)
                 msg += "\n" + (report or "no single op disagrees with its own forward")
             if raise_exception:

@@ -296,14 +296,14 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
 
 
 def prelu(input, weight) -> Tensor:
-    """x for x > 0, else a x, with learned slopes ``weight`` (1 or C values; C along dim 1,
-    or dim 0 of a 1-d input)."""
+    """x for x > 0, else a x, with learned slopes ``weight`` (1 or C values, C along dim 1;
+    an input with fewer than 2 dims has one channel, as in torch)."""
     input, weight = _t(input), _t(weight)
     if weight.ndim != 1 and weight.numel() != 1:
         raise RuntimeError(f"prelu: weight must be 1-d, got shape {weight.shape}")
     n = weight.numel()
     if n != 1:
-        c = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim else 1)
+        c = input.shape[1] if input.ndim >= 2 else 1
         if c != n:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
                                f"parameter numbers = {n} and channel size = {c}.")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import minigrad as mg
 from minigrad import Tensor
 
@@ -46,6 +48,30 @@ def gru_step(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     n = (xn + r * hn).tanh()
     return (1.0 - z) * n + z * h
 
+
+
+
+def run_direction_composed(mode: Mode, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
+                           b_hh: Tensor | None, mask: np.ndarray | None, reverse: bool):
+    """The reference recurrence, one tensor-op step at a time.  Returns (out, h_n, c_n)."""
+    T = xp.shape[0]
+    outs: list[Tensor | None] = [None] * T
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        if mode == Mode.LSTM:
+            hn, cn = lstm_step(xp[t], h, c, w_hh, b_hh)
+        elif mode == Mode.GRU:
+            hn, cn = gru_step(xp[t], h, w_hh, b_hh), None
+        else:
+            hn, cn = rnn_step(xp[t], h, w_hh, b_hh,
+                              "tanh" if mode == Mode.RNN_TANH else "relu"), None
+        if mask is None:
+            h, c, outs[t] = hn, cn, hn
+        else:
+            m = mg.tensor(mask[t][:, None])
+            h = mg.where(m, hn, h)
+            c = mg.where(m, cn, c) if cn is not None else None
+            outs[t] = mg.where(m, hn, 0.0)
+    return mg.stack(outs, 0), h, c
 
 
 

@@ -1,6 +1,6 @@
 """The fused recurrence as one autograd op: a whole layer-direction's forward and BPTT backward
 each run in a single Numba call (``nn.kernels.recurrent``).  It computes exactly what
-``rnn.run_direction_composed`` computes step by step; the tests hold the two equal.
+``cells.run_direction_composed`` computes step by step; the tests hold the two equal.
 
 Its backward is BPTT on arrays.  Under ``create_graph`` (a gradient of a gradient) it instead
 differentiates the composed definition with ``mg.grad(..., create_graph=True)``: the
@@ -13,6 +13,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, Tensor
 
+from .cells import run_direction_composed
 from .kernels import recurrent as K
 from .kernels.recurrent import Mode
 
@@ -43,8 +44,6 @@ class FusedRecurrence(Function):
 
 
 def _composed_vjp(ctx, grads):
-    from .rnn import run_direction_composed
-
     p = ctx.params
     xp, h0, c0, w_hh, b_hh = ctx.inputs
     mode = Mode(p["mode"])

@@ -21,34 +21,11 @@ import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
-from .cells import GATES, gru_step, lstm_step, rnn_step
+from .cells import GATES, run_direction_composed
 from .fused_rnn import run_direction_fused
 from .kernels.recurrent import Mode
 from .module import Module, uniform_
 from .utils.rnn import PackedSequence, rnn_forward_packed
-
-
-def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
-                           b_hh: Tensor | None, mask: np.ndarray | None, reverse: bool):
-    """The reference recurrence, one tensor-op step at a time.  Returns (out, h_n, c_n)."""
-    T = xp.shape[0]
-    outs: list[Tensor | None] = [None] * T
-    for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        if mode == Mode.LSTM:
-            hn, cn = lstm_step(xp[t], h, c, w_hh, b_hh)
-        elif mode == Mode.GRU:
-            hn, cn = gru_step(xp[t], h, w_hh, b_hh), None
-        else:
-            hn, cn = rnn_step(xp[t], h, w_hh, b_hh,
-                              "tanh" if mode == Mode.RNN_TANH else "relu"), None
-        if mask is None:
-            h, c, outs[t] = hn, cn, hn
-        else:
-            m = mg.tensor(mask[t][:, None])
-            h = mg.where(m, hn, h)
-            c = mg.where(m, cn, c) if cn is not None else None
-            outs[t] = mg.where(m, hn, 0.0)
-    return mg.stack(outs, 0), h, c
 
 
 def run_direction(mode, xp, h, c, w_hh, b_hh, mask, reverse):

@@ -64,7 +64,7 @@ UNARY = {
     "trunc": (mg.trunc, "trunc", away_from_integers, False),
     "round": (mg.round, "round", away_from_integers, False),
     "round_decimals": (lambda x: x.round(decimals=1), lambda x: torch.round(x, decimals=1),
-                       lambda a: away_from_integers(a * 10) / 10, False),
+                       lambda a: away_from_integers(a * 10 + 0.5) / 10 - 0.05, False),
     "sign": (mg.sign, "sign", away_from, False),
     "sgn": (lambda x: x.sgn(), "sgn", away_from, False),
     "clamp_min": (lambda x: mg.clamp_min(x, 0.5), lambda x: torch.clamp_min(x, 0.5),
