@@ -1,7 +1,6 @@
 """Each Numba kernel against its numpy reference (``pick``'s ``.kernel`` and ``.reference``).
 
-The kernels' home and signatures are being reorganised; a kernel this file cannot find or
-call is listed as such instead of stopping the benchmark."""
+A kernel this file cannot find or call is listed as such instead of stopping the benchmark."""
 from __future__ import annotations
 
 import importlib
@@ -22,7 +21,8 @@ def bench_kernels(quick: bool) -> list[dict]:
 
     def pair(label, module, name, *args):
         try:
-            fn = getattr(importlib.import_module(f"minigrad.kernels.{module}"), name)
+            fn = getattr(importlib.import_module(module if "." in module else
+                                                 f"minigrad.kernels.{module}"), name)
             fn.kernel(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
             reps = 2 if quick else 5
 
@@ -51,11 +51,12 @@ def bench_kernels(quick: bool) -> list[dict]:
         x = rng.standard_normal((n, c)).astype(f32)
         lsm = x - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True)) - x.max(
             1, keepdims=True)
-        pair(f"log_softmax rows, {size}", "softmax", "log_softmax_rows", x)
-        pair(f"log_softmax backward, {size}", "softmax", "log_softmax_rows_backward", lsm, x)
-        pair(f"softmax rows, {size}", "softmax", "softmax_rows", x)
-        pair(f"logsumexp rows, {size}", "softmax", "logsumexp_rows", x)
-        pair(f"fused cross-entropy fwd+bwd, {size}", "cross_entropy", "cross_entropy_rows", x,
+        pair(f"log_softmax rows, {size}", "softmax", "log_softmax", x, 1)
+        pair(f"log_softmax backward, {size}", "softmax", "log_softmax_backward", lsm, x, 1)
+        pair(f"softmax rows, {size}", "softmax", "softmax", x, 1)
+        pair(f"logsumexp rows, {size}", "softmax", "logsumexp", x, (1,), False)
+        pair(f"fused cross-entropy fwd+bwd, {size}", "nn.kernels.cross_entropy",
+             "cross_entropy_rows", x,
              rng.integers(0, c, n), -100, 0.0)
     for size, n in (("32K", 1 << 15),) if quick else (("32K", 1 << 15), ("1M", 1 << 20)):
         y = np.tanh(rng.standard_normal(n)).astype(f32)
@@ -74,15 +75,16 @@ def bench_kernels(quick: bool) -> list[dict]:
         args = (mode, rng.standard_normal((T, B, G)).astype(f32), np.zeros((B, H), f32),
                 np.zeros((B, H), f32), (rng.standard_normal((G, H)) * 0.1).astype(f32),
                 np.zeros(G, f32), np.ones((T, B), f32), False)
-        pair(f"{label} recurrence fwd (B={B}, T={T}, H={H})", "recurrent",
+        pair(f"{label} recurrence fwd (B={B}, T={T}, H={H})", "nn.kernels.recurrent",
              "recurrence_forward", *args)
         try:
-            from minigrad.kernels import recurrent
+            from nn.kernels import recurrent
 
             out, hs, cs, acts, aux = recurrent.recurrence_forward_ref(*args)
         except (ImportError, AttributeError, TypeError, ValueError):
             continue
-        pair(f"{label} BPTT bwd (B={B}, T={T}, H={H})", "recurrent", "recurrence_backward",
+        pair(f"{label} BPTT bwd (B={B}, T={T}, H={H})", "nn.kernels.recurrent",
+             "recurrence_backward",
              mode, rng.standard_normal((T, B, H)).astype(f32), np.zeros((B, H), f32),
              np.zeros((B, H), f32), hs, cs, acts, aux, args[4], args[6], False)
     return rows

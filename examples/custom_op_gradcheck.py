@@ -9,7 +9,7 @@ from _common import parse_args, result
 import minigrad as mg
 import nn
 
-args = parse_args(__doc__)
+args = parse_args(__doc__, needs=())
 
 
 class Softplus(mg.Function):

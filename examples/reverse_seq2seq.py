@@ -8,7 +8,7 @@
    attention matrix is the anti-diagonal.
 """
 import numpy as np
-from _common import figure, parse_args, progress, result, save
+from _common import array, figure, parse_args, progress, result, save
 
 import minigrad as mg
 import nn
@@ -53,7 +53,7 @@ for _ in progress(range(steps), "many-to-many RNN"):
     loss.backward()
     opt.step()
 with mg.no_grad():
-    pred = head(rnn(emb(test[0]), lengths=test[1])[0]).data.argmax(-1)
+    pred = array(head(rnn(emb(test[0]), lengths=test[1])[0])).argmax(-1)
 rnn_acc = token_acc([p[:L].tolist() for p, L in zip(pred, test[1])], test[2], test[1])
 
 
@@ -89,7 +89,9 @@ for name, outs in (("encoder-decoder", plain_out), ("attention", att_out)):
 fig, ax = figure()
 for name, accs in by_len.items():
     ax.plot(range(LO, HI + 1), accs, "o-", label=name)
-ax.set(xlabel="sequence length", ylabel="token accuracy", ylim=(0, 1.05))
+ax.axhline(1 / 10, ls=":", c="gray", label="chance (1 in 10 digits)")
+ax.set(title="reversing digit sequences: accuracy by length", xlabel="sequence length",
+       ylabel="held-out token accuracy", ylim=(0, 1.05))
 ax.legend()
 save(fig, args.out, "reverse_accuracy_by_length.png")
 k = int(np.argmax(test[1]))

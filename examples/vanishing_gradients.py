@@ -10,7 +10,7 @@ decay is set by f: initialise the forget-gate bias high (f = sigmoid(3) = 0.95, 
 practice) and the gradient from step T reaches step 0 almost intact.
 """
 import numpy as np
-from _common import figure, parse_args, progress, result, save
+from _common import array, figure, parse_args, progress, result, save
 
 import minigrad as mg
 import nn
@@ -23,9 +23,8 @@ x = mg.randn(T, 1, 8, dtype=np.float64)
 def make(kind):
     if kind == "LSTM, forget bias 3":
         lstm = nn.LSTM(8, 32).double()
-        with mg.no_grad():
-            lstm.bias_ih_l0.data[32:64] = 3.0  # gates are ordered i, f, g, o
-            lstm.bias_hh_l0.data[32:64] = 0.0
+        array(lstm.bias_ih_l0)[32:64] = 3.0  # gates are ordered i, f, g, o (in place)
+        array(lstm.bias_hh_l0)[32:64] = 0.0
         return lstm
     return getattr(nn, kind)(8, 32).double()
 
@@ -44,18 +43,18 @@ for k, r in ratios.items():
 # exploding: an RNN with large recurrent weights, gradient norm before and after clipping
 mg.manual_seed(args.seed)
 big = nn.RNN(8, 32).double()
-with mg.no_grad():
-    big.weight_hh_l0.data *= 6.0
+array(big.weight_hh_l0)[...] *= 6.0  # in place
 out, _ = big(x * 3.0)
 out.pow(2).sum().backward()
 before = nn.utils.clip_grad_norm_(big.parameters(), max_norm=1.0).item()
-after = float(np.sqrt(sum((p.grad.data ** 2).sum() for p in big.parameters())))
+after = float(np.sqrt(sum((array(p.grad) ** 2).sum() for p in big.parameters())))
 print(f"exploding RNN: gradient norm {before:.3g} -> {after:.3g} after clip_grad_norm_(1.0)")
 
 fig, ax = figure()
 for k, v in norms.items():
     ax.semilogy(range(T), v, label=k)
-ax.set(xlabel="time step t", ylabel="||dL/dh_t||", title="gradient reaching each step")
+ax.set(xlabel="time step t (the loss is at the last step)", ylabel="||dL/dh_t|| (log scale)",
+       title=f"gradient reaching each of {T} steps back")
 ax.legend()
 save(fig, args.out, "vanishing_gradients.png")
 result(rnn_ratio=ratios["RNN"], lstm_ratio=ratios["LSTM"], gru_ratio=ratios["GRU"],

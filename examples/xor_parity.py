@@ -2,7 +2,7 @@
 the lengths it saw; an RNN that outputs the running parity at every step learns the rule
 and keeps it on longer, held-out lengths."""
 import numpy as np
-from _common import figure, parse_args, progress, result, save
+from _common import array, figure, parse_args, progress, result, save
 
 import minigrad as mg
 import nn
@@ -44,12 +44,12 @@ for _ in progress(range(steps), "training MLP and RNN"):
 with mg.no_grad():
     bits, running, lengths = sample(2000, TRAIN_MAX + 1, MAXLEN)
     target = running[np.arange(2000), lengths - 1]
-    mlp_acc = float(((mlp(mg.tensor(bits))[:, 0].data > 0) == target).mean())
+    mlp_acc = float(((array(mlp(mg.tensor(bits))[:, 0]) > 0) == target).mean())
     out, _ = rnn(mg.tensor(bits[..., None]), lengths=lengths)
-    step_pred = head(out)[..., 0].data > 0
+    step_pred = array(head(out)[..., 0]) > 0
     rnn_acc = float((step_pred[np.arange(2000), lengths - 1] == target).mean())
     per_len = [(L, float((step_pred[lengths == L, L - 1] == target[lengths == L]).mean()),
-                float(((mlp(mg.tensor(bits[lengths == L]))[:, 0].data > 0)
+                float(((array(mlp(mg.tensor(bits[lengths == L]))[:, 0]) > 0)
                        == target[lengths == L]).mean()))
                for L in range(TRAIN_MAX + 1, MAXLEN + 1)]
 print(f"held-out lengths {TRAIN_MAX + 1}-{MAXLEN}: MLP {mlp_acc:.3f}, RNN {rnn_acc:.3f}")
@@ -57,8 +57,9 @@ print("the RNN's hidden state is a learned parity bit: it flips on every 1")
 fig, ax = figure()
 ax.plot([p[0] for p in per_len], [p[1] for p in per_len], "o-", label="RNN (running parity)")
 ax.plot([p[0] for p in per_len], [p[2] for p in per_len], "s-", label="MLP (flat input)")
-ax.axhline(0.5, color="gray", ls=":")
-ax.set(xlabel="sequence length (trained on <= 10)", ylabel="accuracy", ylim=(0, 1.05))
+ax.axhline(0.5, color="gray", ls=":", label="chance (0.5)")
+ax.set(title="parity of sequences longer than any seen in training",
+       xlabel="sequence length (trained on <= 10)", ylabel="held-out accuracy", ylim=(0, 1.05))
 ax.legend()
 save(fig, args.out, "xor_parity.png")
 result(mlp_acc=mlp_acc, rnn_acc=rnn_acc)

@@ -12,13 +12,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import Node, _topo_order, set_record_sites, unbroadcast
+from .anomaly import record_sites
+from .autograd import Node, topo_order, unbroadcast
 from .tensor import Tensor
 
 
+def _fresh(node: Node) -> Node:
+    """A new ctx for re-running ``node``'s op on its own."""
+    return Node(node.fn, node.inputs, node.needs_input_grad, node.params, node.wrap)
+
+
 def _node_loss(node: Node, args: list, weights: list[np.ndarray]) -> float:
-    ctx = Node(node.fn)
-    out = node.fn.forward(ctx, *args, **node.kwargs)
+    ctx = _fresh(node)
+    out = node.fn.forward(ctx, *args, **node.params)
     outs = out if isinstance(out, tuple) else (out,)
     return float(sum((np.asarray(o, np.float64) * w).sum() for o, w in zip(outs, weights)))
 
@@ -29,10 +35,8 @@ def check_node(node: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
     rng = np.random.default_rng(seed)
     args = [a.copy() if isinstance(a, np.ndarray) else a for a in node.raw_args]
     weights = [rng.standard_normal(shape) for shape, _ in node.out_meta]
-    ctx = Node(node.fn)
-    ctx.needs_input_grad = node.needs_input_grad
-    ctx.inputs = node.inputs
-    out = node.fn.forward(ctx, *args, **node.kwargs)
+    ctx = _fresh(node)
+    out = node.fn.forward(ctx, *args, **node.params)
     n_out = len(out) if isinstance(out, tuple) else 1
     grads = node.fn.backward(ctx, *[w.astype(dt) for w, (_, dt) in zip(weights, node.out_meta)])
     grads = grads if isinstance(grads, tuple) else (grads,)
@@ -69,14 +73,11 @@ def check_graph(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float =
     Returns None when every op's backward agrees with its forward, else a report naming the
     first op that does not.  Use float64 inputs.
     """
-    prev = set_record_sites(True)
-    try:
+    with record_sites():
         out = fn(*inputs)
-    finally:
-        set_record_sites(prev)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     roots = [o.grad_fn for o in outs if isinstance(o, Tensor) and o.grad_fn is not None]
-    nodes = sorted((n for n in _topo_order(roots) if hasattr(n, "raw_args")),
+    nodes = sorted((n for n in topo_order(roots) if hasattr(n, "raw_args")),
                    key=lambda n: n.seq)
     for node in nodes:
         report = check_node(node, eps, atol, rtol)

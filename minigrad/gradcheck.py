@@ -4,6 +4,10 @@ For a function f with scalar-valued reduction L = sum(f(x) * w) (w random, fixed
 numeric derivative of input element i is (L(x + eps e_i) - L(x - eps e_i)) / (2 eps); the
 analytic one is the i-th element of dL/dx from backward.  They must satisfy
 |analytic - numeric| <= atol + rtol * |numeric| everywhere.
+
+``gradgradcheck`` checks second derivatives the same way: it runs ``gradcheck`` on the
+function (x, v) -> v^T df/dx (a vector-Jacobian product computed with ``create_graph=True``),
+whose own derivatives are the second derivatives of f.
 """
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import grad as _grad
-from .autograd import no_grad
+from .autograd.capture import grad as _grad
+from .check_graph import check_graph
+from .modes import enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -49,7 +54,7 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
 
     def loss_value() -> float:
         with no_grad():
-            return float(sum((o.data * w).sum() for o, w in zip(_outputs(fn, inputs), weights)))
+            return float(sum((o._data * w).sum() for o, w in zip(_outputs(fn, inputs), weights)))
 
     live = [o for o in outs if o.requires_grad]
     if not live:
@@ -58,10 +63,10 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         gs = _grad(live, [inputs[i] for i in targets],
                    [Tensor(w) for o, w in zip(outs, weights) if o.requires_grad],
                    allow_unused=True)
-        analytic = [np.zeros(inputs[i].shape) if g is None else g.data for i, g in
+        analytic = [np.zeros(inputs[i].shape) if g is None else g._data for i, g in
                     zip(targets, gs)]
     for i, a in zip(targets, analytic):
-        x = inputs[i].data  # perturbed in place (whatever its strides), restored after
+        x = inputs[i]._data  # perturbed in place (whatever its strides), restored after
         numeric = np.zeros(x.shape)
         for k in np.ndindex(x.shape):
             orig = x[k]
@@ -79,11 +84,50 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
                    f" analytic {a[k]:.10g} vs numeric {numeric[k]:.10g} (abs error "
                    f"{abs(a[k] - numeric[k]):.3g}, allowed {atol + rtol * abs(numeric[k]):.3g})")
             if localize:
-                from .check_graph import check_graph
-
                 report = check_graph(fn, inputs, eps=eps, atol=atol, rtol=rtol)
                 msg += "\n" + (report or "no single op disagrees with its own forward")
             if raise_exception:
                 raise GradcheckError(msg)
             return False
     return True
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs: Sequence | None = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, seed: int = 0) -> bool:
+    """True if the second derivatives of ``fn`` match finite differences of its first.
+
+    With v the ``grad_outputs`` (random float64 tensors of the outputs' shapes when None),
+    this is ``gradcheck`` of (x, v) -> v^T J(x) = mg.grad(fn(x), x, v, create_graph=True):
+    its derivative in x is v^T d^2 f/dx^2 (the double backward), in v it is J (checked again).
+    """
+    inputs = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    targets = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not targets:
+        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    outs = _outputs(fn, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True)
+                        for o in outs if o.requires_grad]
+    else:
+        grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) \
+            else [grad_outputs]
+    n = len(inputs)
+
+    def first_derivative(*args):
+        xs, vs = list(args[:n]), args[n:]
+        with enable_grad():  # gradcheck evaluates this under no_grad; it needs a graph
+            live = [o for o in _outputs(fn, xs) if o.requires_grad]
+        if len(live) != len(vs):
+            raise ValueError(f"gradgradcheck: {len(vs)} grad_outputs for {len(live)} "
+                             f"differentiable outputs of fn")
+        if not live:
+            return ()
+        with enable_grad():
+            gs = _grad(live, [xs[i] for i in targets], list(vs), create_graph=True,
+                       allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

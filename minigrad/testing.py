@@ -102,7 +102,7 @@ def _where_pos(a, b):
     (a plain where(a > 0, a, b) jumps there and finite differences would rightly fail)."""
     from .tensor import where
 
-    return where(a.data > 0, a * a * b, a * a * b * 0.0)
+    return where(a.detach() > 0, a * a * b, a * a * b * 0.0)
 
 
 class Program:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from .autograd import _topo_order
+from .autograd import topo_order
 from .tensor import Tensor
 
 
@@ -28,7 +28,7 @@ def to_dot(t: Tensor, names: dict | None = None) -> str:
         return "\n".join(lines)
     lines.append(f"  n{id(t.grad_fn)} -> {out_id};")
     seen_leaves = set()
-    for node in _topo_order([t.grad_fn]):
+    for node in topo_order([t.grad_fn]):
         site = "" if node.site == "<unknown>" else "\\n" + node.site.rsplit("/", 1)[-1]
         lines.append(f'  n{id(node)} [label="{node.name}{site}", shape=box, '
                      f'style="rounded,filled", fillcolor="#dde8f7"];')

@@ -16,6 +16,7 @@ import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
+from .attention_functional import _safe_softmax
 from .layers import Linear
 from .module import Module, Parameter, uniform_
 
@@ -25,7 +26,7 @@ def masked_softmax(scores: Tensor, mask) -> Tensor:
     masked entries get exactly 0.  A row with no kept entry raises ValueError."""
     if mask is None:
         return scores.softmax(-1)
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"mask must be bool (True = valid key), got {m.dtype}")
     if m.ndim == scores.ndim - 1:  # (B, S) for (B, L, S) scores
@@ -143,7 +144,7 @@ class MultiheadAttention(Module):
 
     @staticmethod
     def _add_mask(scores: Tensor, mask, name: str) -> Tensor:
-        m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        m = np.asarray(mask)
         if m.dtype == np.bool_:
             return scores.masked_fill(mg.tensor(np.broadcast_to(m, scores.shape)), -np.inf)
         if m.dtype.kind != "f":
@@ -157,7 +158,7 @@ class MultiheadAttention(Module):
         with S.  Returns (output like query, weights (B, L, S) or None)."""
         batched = query.ndim == 3
         if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
             if key_padding_mask is not None:
                 key_padding_mask = np.asarray(getattr(key_padding_mask, "data",
                                                       key_padding_mask))[None]
@@ -167,24 +168,33 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: expected embed_dim {self.embed_dim}, got "
                              f"query of shape {query.shape}")
         B, L, S = query.shape[0], query.shape[1], key.shape[1]
+        for name, t, dim in (("key", key, self.embed_dim), ("value", value, self.embed_dim)):
+            if t.ndim != 3 or t.shape[0] != B or t.shape[-1] != dim:
+                raise ValueError(f"MultiheadAttention: {name} of shape {tuple(t.shape)} does "
+                                 f"not fit query of shape {tuple(query.shape)} (batch {B}, "
+                                 f"{name} feature dim {dim})")
+        if value.shape[1] != S:
+            raise ValueError(f"MultiheadAttention: key has {S} positions, value has "
+                             f"{value.shape[1]} (key and value must have the same length)")
         q, k, v = self._project(query, 0), self._project(key, 1), self._project(value, 2)
         scores = (q @ k.transpose(-2, -1)) * (1 / math.sqrt(self.head_dim))
         if is_causal and attn_mask is None:
             attn_mask = ~np.tril(np.ones((L, S), bool))
         if attn_mask is not None:
-            m = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask)
-            if m.ndim == 3:
+            m = np.asarray(attn_mask)
+            if m.shape == (B * self.num_heads, L, S):
                 m = m.reshape(B, self.num_heads, L, S)
-            elif m.shape != (L, S):
-                raise ValueError(f"attn_mask must be (L, S) = {(L, S)} or (B*heads, L, S), got "
-                                 f"{m.shape}")
+            elif m.shape != (L, S):  # torch: RuntimeError naming the expected shapes
+                raise RuntimeError(f"attn_mask must be (L, S) = {(L, S)} or (B*heads, L, S) = "
+                                   f"{(B * self.num_heads, L, S)}, got {m.shape}")
             scores = self._add_mask(scores, m, "attn_mask")
         if key_padding_mask is not None:
             m = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))
             if m.shape != (B, S):
-                raise ValueError(f"key_padding_mask must be (batch, S) = {(B, S)}, got {m.shape}")
+                raise RuntimeError(f"key_padding_mask must be (batch, S) = {(B, S)}, got "
+                                   f"{m.shape}")
             scores = self._add_mask(scores, m[:, None, None, :], "key_padding_mask")
-        w = scores.softmax(-1)
+        w = scores.softmax(-1) if need_weights else _safe_softmax(scores)
         wd = F.dropout(w, self.dropout, self.training) if self.dropout else w
         out = (wd @ v).transpose(1, 2).reshape(B, L, self.embed_dim)
         out = self.out_proj(out)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import minigrad as mg
 from minigrad import Tensor
 
+from .kernels.recurrent import GATES, Mode
 from .module import Module, uniform_
 
 
@@ -46,11 +49,34 @@ def gru_step(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     return (1.0 - z) * n + z * h
 
 
-GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def run_direction_composed(mode: Mode, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
+                           b_hh: Tensor | None, mask: np.ndarray | None, reverse: bool):
+    """The reference recurrence, one tensor-op step at a time.  Returns (out, h_n, c_n)."""
+    T = xp.shape[0]
+    outs: list[Tensor | None] = [None] * T
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        if mode == Mode.LSTM:
+            hn, cn = lstm_step(xp[t], h, c, w_hh, b_hh)
+        elif mode == Mode.GRU:
+            hn, cn = gru_step(xp[t], h, w_hh, b_hh), None
+        else:
+            hn, cn = rnn_step(xp[t], h, w_hh, b_hh,
+                              "tanh" if mode == Mode.RNN_TANH else "relu"), None
+        if mask is None:
+            h, c, outs[t] = hn, cn, hn
+        else:
+            m = mg.tensor(mask[t][:, None])
+            h = mg.where(m, hn, h)
+            c = mg.where(m, cn, c) if cn is not None else None
+            outs[t] = mg.where(m, hn, 0.0)
+    return mg.stack(outs, 0), h, c
+
 
 
 class _CellBase(Module):
-    mode = "RNN_TANH"
+    mode = Mode.RNN_TANH
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
@@ -68,6 +94,7 @@ class _CellBase(Module):
                              f" or ({self.input_size},), got {x.shape}")
         batched = x.ndim == 2
         x = x if batched else x.unsqueeze(0)
+        _same_dtype(self, x, hx)
         if hx is None:
             hx = mg.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
         elif not batched:
@@ -78,6 +105,15 @@ class _CellBase(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
+def _same_dtype(cell, x: Tensor, *states) -> None:
+    """torch refuses mixed dtypes (its matmul does): never change precision silently."""
+    w = cell.weight_ih.dtype
+    for name, t in (("input", x),) + tuple(("hx", s) for s in states if s is not None):
+        if t.dtype != w:
+            raise RuntimeError(f"{type(cell).__name__}: expected {name} with the weights' dtype "
+                               f"{w}, got {t.dtype}")
+
+
 class RNNCell(_CellBase):
     """h' = tanh (or relu) of (W_ih x + b_ih + W_hh h + b_hh)."""
 
@@ -86,7 +122,7 @@ class RNNCell(_CellBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias)
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # 1 gate either way
+        self.mode = Mode.RNN_TANH if nonlinearity == "tanh" else Mode.RNN_RELU
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -99,12 +135,13 @@ class RNNCell(_CellBase):
 class LSTMCell(_CellBase):
     """(h', c') from input x and state (h, c); gates i, f, g, o."""
 
-    mode = "LSTM"
+    mode = Mode.LSTM
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None):
         h0 = None if hx is None else hx[0]
         x, h, batched = self._prep(x, h0)
         c = mg.zeros_like(h) if hx is None else (hx[1] if batched else hx[1].unsqueeze(0))
+        _same_dtype(self, x, c)
         h, c = lstm_step(_affine(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh,
                          self.bias_hh)
         return (h, c) if batched else (h[0], c[0])
@@ -113,7 +150,7 @@ class LSTMCell(_CellBase):
 class GRUCell(_CellBase):
     """h' from input x and state h; gates r, z, n."""
 
-    mode = "GRU"
+    mode = Mode.GRU
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, batched = self._prep(x, hx)

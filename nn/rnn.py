@@ -21,56 +21,25 @@ import minigrad as mg
 from minigrad import Tensor
 
 from . import functional as F
-from .cells import GATES, gru_step, lstm_step, rnn_step
+from .cells import GATES, run_direction_composed
+from .fused_rnn import run_direction_fused
+from .kernels.recurrent import Mode
 from .module import Module, uniform_
-
-
-class _Fused:
-    on = True
-
-
-def use_fused(on: bool | None = None) -> bool:
-    """Whether recurrent layers run the fused kernels (default) or the composed reference."""
-    if on is not None:
-        _Fused.on = bool(on)
-    return _Fused.on
-
-
-def run_direction_composed(mode: str, xp: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
-                           b_hh: Tensor | None, mask: np.ndarray | None, reverse: bool):
-    """The reference recurrence, one tensor-op step at a time.  Returns (out, h_n, c_n)."""
-    T = xp.shape[0]
-    outs: list[Tensor | None] = [None] * T
-    for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        if mode == "LSTM":
-            hn, cn = lstm_step(xp[t], h, c, w_hh, b_hh)
-        elif mode == "GRU":
-            hn, cn = gru_step(xp[t], h, w_hh, b_hh), None
-        else:
-            hn, cn = rnn_step(xp[t], h, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu"), None
-        if mask is None:
-            h, c, outs[t] = hn, cn, hn
-        else:
-            m = mg.tensor(mask[t][:, None])
-            h = mg.where(m, hn, h)
-            c = mg.where(m, cn, c) if cn is not None else None
-            outs[t] = mg.where(m, hn, 0.0)
-    return mg.stack(outs, 0), h, c
+from .utils.rnn import PackedSequence, rnn_forward_packed
 
 
 def run_direction(mode, xp, h, c, w_hh, b_hh, mask, reverse):
-    if _Fused.on:
-        from .fused_rnn import run_direction_fused
-
-        return run_direction_fused(mode, xp, h, c, w_hh, b_hh, mask, reverse)
-    return run_direction_composed(mode, xp, h, c, w_hh, b_hh, mask, reverse)
+    """One layer-direction: the fused kernel, or the composed steps in reference mode."""
+    if mg.is_reference_mode():
+        return run_direction_composed(mode, xp, h, c, w_hh, b_hh, mask, reverse)
+    return run_direction_fused(mode, xp, h, c, w_hh, b_hh, mask, reverse)
 
 
 def lengths_mask(lengths, T: int, B: int) -> np.ndarray | None:
     """(T, B) bool: True where step t of sequence b is real data.  Validates ``lengths``."""
     if lengths is None:
         return None
-    ln = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    ln = np.asarray(lengths)
     if ln.ndim != 1 or ln.dtype.kind not in "iu":
         raise ValueError(f"lengths must be a 1-D sequence of integers, got {ln!r}")
     if len(ln) != B:
@@ -82,7 +51,7 @@ def lengths_mask(lengths, T: int, B: int) -> np.ndarray | None:
 
 
 class RNNBase(Module):
-    mode = "RNN_TANH"
+    mode = Mode.RNN_TANH
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False):
@@ -119,6 +88,10 @@ class RNNBase(Module):
         if given is None:
             return mg.zeros(*want, dtype=dtype)
         s = given if batched else given.unsqueeze(1)
+        if s.dtype != dtype:
+            raise RuntimeError(f"{type(self).__name__}: input and hidden tensors are not the same "
+                               f"dtype, found input tensor with {dtype} and {name} with "
+                               f"{s.dtype}")
         if s.shape != want:
             raise ValueError(f"{type(self).__name__}: expected {name} of shape "
                              f"{want if batched else (want[0], want[2])}, got {given.shape}")
@@ -126,7 +99,10 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx=None, lengths=None):
         """input: (T, B, F), (B, T, F) with batch_first, or unbatched (T, F).
-        Returns (output, h_n) — for LSTM (output, (h_n, c_n)); output is (T, B, D*H)."""
+        Returns (output, h_n) — for LSTM (output, (h_n, c_n)); output is (T, B, D*H).
+        A ``PackedSequence`` input gives a ``PackedSequence`` output (as torch)."""
+        if isinstance(input, PackedSequence):  # unpack, run with lengths=, pack the output
+            return rnn_forward_packed(self, input, hx, lengths)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, "
                              f"got shape {input.shape}")
@@ -138,10 +114,18 @@ class RNNBase(Module):
         if n_in != self.input_size:
             raise ValueError(f"{type(self).__name__}: input.size(-1) must be equal to "
                              f"input_size. Expected {self.input_size}, got {n_in}")
+        if T == 0:
+            raise RuntimeError(f"{type(self).__name__}: Expected sequence length to be larger "
+                               f"than 0 in RNN (input shape {tuple(input.shape)})")
+        w_dtype = self.weight_ih_l0.dtype
+        if x.dtype != w_dtype:
+            raise ValueError(f"{type(self).__name__}: input dtype ({x.dtype}) does not match "
+                             f"weight dtype ({w_dtype}). Convert input: input.to({w_dtype}), or "
+                             f"convert model: model.to({x.dtype})")
         if lengths is not None and not batched:
             lengths = lengths if np.ndim(lengths) else [lengths]
         mask = lengths_mask(lengths, T, B)
-        is_lstm = self.mode == "LSTM"
+        is_lstm = self.mode == Mode.LSTM
         h0 = self._state(hx[0] if is_lstm and hx is not None else hx, B, x.dtype, batched, "hx")
         c0 = self._state(hx[1] if hx is not None else None, B, x.dtype, batched,
                          "cx") if is_lstm else None
@@ -183,6 +167,9 @@ class RNNBase(Module):
                 s += f", {name}={getattr(self, name)}"
         return s
 
+    def flatten_parameters(self) -> None:
+        """A no-op (torch compacts cuDNN weights here; minigrad's need nothing)."""
+
 
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh (or relu) of (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)."""
@@ -194,17 +181,17 @@ class RNN(RNNBase):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # 1 gate either way
+        self.mode = Mode.RNN_TANH if nonlinearity == "tanh" else Mode.RNN_RELU
         self.nonlinearity = nonlinearity
 
 
 class LSTM(RNNBase):
     """Long short-term memory; returns ``(output, (h_n, c_n))``."""
 
-    mode = "LSTM"
+    mode = Mode.LSTM
 
 
 class GRU(RNNBase):
     """Gated recurrent unit; returns ``(output, h_n)``."""
 
-    mode = "GRU"
+    mode = Mode.GRU

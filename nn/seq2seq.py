@@ -21,6 +21,7 @@ from minigrad import Tensor
 from . import functional as F
 from .attention import AdditiveAttention, DotAttention
 from .beam import Hypothesis, beam_search
+from .kernels.recurrent import Mode
 from .layers import Dropout, Embedding, Linear
 from .module import Module
 from .rnn import GRU, LSTM, RNN, RNNBase
@@ -49,12 +50,12 @@ class Seq2Seq(Module):
         if not encoder.batch_first or encoder.input_size != embed_dim:
             raise ValueError("the encoder must be batch_first with input_size == embed_dim")
         self.padding_idx, self.hidden_size = padding_idx, hidden_size
-        self.is_lstm = encoder.mode == "LSTM"
+        self.is_lstm = encoder.mode == Mode.LSTM
         self.src_embed = Embedding(src_vocab, embed_dim, padding_idx=padding_idx)
         self.tgt_embed = Embedding(tgt_vocab, embed_dim, padding_idx=padding_idx)
         self.encoder = encoder
         enc_dim = encoder.hidden_size * (2 if encoder.bidirectional else 1)
-        dec_cls = {"LSTM": LSTM, "GRU": GRU}.get(encoder.mode, RNN)
+        dec_cls = {Mode.LSTM: LSTM, Mode.GRU: GRU}.get(encoder.mode, RNN)
         self.decoder = dec_cls(embed_dim, hidden_size, batch_first=True)
         self.bridge_h = Linear(enc_dim, hidden_size)
         self.bridge_c = Linear(enc_dim, hidden_size) if self.is_lstm else None
@@ -75,8 +76,8 @@ class Seq2Seq(Module):
     # ------------------------------------------------------------------ pieces
     def encode(self, src, src_lengths):
         """-> (encoder outputs (B, S, enc_dim), key mask (B, S) True = real, decoder state)."""
-        src = np.asarray(getattr(src, "data", src))
-        lengths = np.asarray(getattr(src_lengths, "data", src_lengths))
+        src = np.asarray(src)
+        lengths = np.asarray(src_lengths)
         enc_out, state = self.encoder(self.drop(self.src_embed(src)), lengths=lengths)
         h_n = state[0] if self.is_lstm else state
         D = 2 if self.encoder.bidirectional else 1
@@ -112,14 +113,12 @@ class Seq2Seq(Module):
         if teacher_forcing >= 1.0:
             dec_out, _ = self.decoder(self.drop(self.tgt_embed(tgt[:, :-1])), state)
             return self._readout(dec_out, enc_out, mask)[0]
-        from minigrad.random import _rng
-
         logits, tok = [], tgt[:, 0]
         for t in range(tgt.shape[1] - 1):
             step_logits, state, _ = self.decode_step(tok, state, enc_out, mask)
             logits.append(step_logits)
-            use_truth = _rng().random() < teacher_forcing
-            tok = tgt[:, t + 1] if use_truth else step_logits.data.argmax(-1)
+            use_truth = float(mg.rand(())) < teacher_forcing
+            tok = tgt[:, t + 1] if use_truth else step_logits.detach().argmax(-1)
         return mg.stack(logits, 1)
 
     # ------------------------------------------------------------------ inference
@@ -132,8 +131,8 @@ class Seq2Seq(Module):
         was_training = self.training
         self.eval()
         try:
-            src = np.asarray(getattr(src, "data", src))
-            lengths = np.asarray(getattr(src_lengths, "data", src_lengths))
+            src = np.asarray(src)
+            lengths = np.asarray(src_lengths)
             enc_out, mask, state = self.encode(src, lengths)
             if beam_size == 1:
                 return self._greedy(enc_out, mask, state, lengths, max_len, bos, eos)
@@ -148,8 +147,8 @@ class Seq2Seq(Module):
                     logits, s, w = self.decode_step(
                         tokens, s, enc_b.expand(k, *enc_b.shape[1:]),
                         np.broadcast_to(mask_b, (k, mask_b.shape[1])))
-                    return (logits.log_softmax(-1).data, s,
-                            None if w is None else w.data)
+                    return (logits.log_softmax(-1).detach().numpy(), s,
+                            None if w is None else w.detach().numpy())
 
                 results.append(beam_search(step, _select, st, bos, eos, max_len, beam_size))
         finally:
@@ -165,9 +164,9 @@ class Seq2Seq(Module):
         steps, attns = [], []
         for _ in range(max_len):
             logits, state, w = self.decode_step(tok, state, enc_out, mask)
-            tok = logits.data.argmax(-1)
+            tok = logits.detach().argmax(-1).numpy()
             steps.append(tok)
-            attns.append(None if w is None else w.data)
+            attns.append(None if w is None else w.detach().numpy())
             done |= tok == eos
             if done.all():
                 break

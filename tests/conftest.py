@@ -21,6 +21,24 @@ except ImportError:  # parity tests skip cleanly without the oracle
 needs_torch = pytest.mark.skipif(torch is None, reason="torch (the parity oracle) not installed")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--reference-mode", action="store_true",
+                     help="run every test inside mg.reference_mode(): the numpy references of "
+                          "every kernel, composed RNN cells and losses (also: "
+                          "MINIGRAD_REFERENCE=1)")
+
+
+@pytest.fixture(autouse=True)
+def _reference_mode(request):
+    import minigrad as mg
+
+    if request.config.getoption("--reference-mode"):
+        with mg.reference_mode():
+            yield
+    else:
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     import minigrad as mg
@@ -28,3 +46,42 @@ def _seed():
     mg.manual_seed(0)
     np.random.seed(0)
     yield
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End with how many parity tests (torch as the oracle, marked ``needs_torch``) ran or
+    were skipped, and why: a run without torch otherwise shows only a bare skip count."""
+    import sys
+
+    def marks_of(nodeid: str) -> list:
+        path, *names = nodeid.split("::")
+        target = os.path.realpath(os.path.join(str(config.rootpath), path))
+        module = next((m for m in list(sys.modules.values())
+                       if os.path.realpath(getattr(m, "__file__", None) or "") == target), None)
+        obj, marks = module, []
+        for name in [None, *names]:
+            if name is not None:
+                obj = getattr(obj, name.split("[")[0], None)
+            found = getattr(obj, "pytestmark", [])
+            marks += found if isinstance(found, list) else [found]
+        return marks
+
+    def is_parity(report) -> bool:
+        return any(m == needs_torch.mark for m in marks_of(report.nodeid))
+
+    stats = terminalreporter.stats
+    ran = [r for key in ("passed", "failed") for r in stats.get(key, [])
+           if getattr(r, "when", "") == "call" and is_parity(r)]
+    skipped = [r for r in stats.get("skipped", []) if is_parity(r)]
+    failed = sum(r.outcome == "failed" for r in ran)
+    if not ran and not skipped:
+        return
+    terminalreporter.section("parity with torch", sep="-")
+    if torch is not None:
+        terminalreporter.write_line(
+            f"{len(ran)} parity tests ran against torch {torch.__version__} "
+            f"({len(ran) - failed} passed, {failed} failed); {len(skipped)} skipped")
+    else:
+        terminalreporter.write_line(
+            f"{len(skipped)} parity tests skipped: {needs_torch.mark.kwargs['reason']} "
+            f"(torch is the test oracle only; `pip install torch==2.13.0` runs them)")

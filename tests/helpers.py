@@ -25,10 +25,10 @@ def check_op(fn, arrays, atol=1e-5, rtol=1e-3):
     """gradcheck ``fn`` on float64 copies of ``arrays`` and check the engine's invariants:
     inputs not mutated, gradients the inputs' shapes, not aliasing data, graph freed."""
     xs = [mg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
-    before = [x.data.copy() for x in xs]
+    before = [x.detach().numpy().copy() for x in xs]
     assert mg.gradcheck(fn, xs, atol=atol, rtol=rtol)
     for x, b in zip(xs, before):
-        np.testing.assert_array_equal(x.data, b)  # gradcheck restores; ops never mutate
+        np.testing.assert_array_equal(x.detach().numpy(), b)  # gradcheck restores; ops never mutate
     out = fn(*xs)
     out = out[0] if isinstance(out, tuple) else out
     if out.requires_grad:
@@ -36,7 +36,7 @@ def check_op(fn, arrays, atol=1e-5, rtol=1e-3):
         for x in xs:
             if x.grad is not None:
                 assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
-                assert not np.shares_memory(x.grad.data, x.data)
+                assert not np.shares_memory(x.grad.detach().numpy(), x.detach().numpy())
         assert out.grad_fn is None or out.grad_fn.freed
 
 
@@ -55,7 +55,7 @@ def mg_grads(fn, arrays):
     out = fn(*xs)
     out = out[0] if isinstance(out, tuple) else out
     (out * mg.tensor(_pattern(out.shape))).sum().backward()
-    return out.data, [x.grad.data if x.grad is not None else None for x in xs]
+    return out.detach().numpy(), [x.grad.detach().numpy() if x.grad is not None else None for x in xs]
 
 
 def _pattern(shape):

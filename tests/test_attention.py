@@ -44,12 +44,12 @@ def test_sdpa_grad_and_parity(case, causal, kind):
         tout = torch.nn.functional.scaled_dot_product_attention(*tt, attn_mask=tm,
                                                                 is_causal=causal)
         out = f(*ts)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-7, atol=1e-10)
         w = np.cos(np.arange(out.size)).reshape(out.shape)
         (out * mg.tensor(w)).sum().backward()
         (tout * torch.tensor(w)).sum().backward()
         for a, b in zip(ts, tt):
-            np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-7, atol=1e-10)
+            np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.numpy(), rtol=1e-7, atol=1e-10)
 
 
 @pytest.mark.parametrize("cls,kw", [(nn.AdditiveAttention, {}),
@@ -68,8 +68,8 @@ def test_additive_and_dot_attention(cls, kw, case, single):
     assert mg.gradcheck(lambda q, k, v, *ps: att(q, k, v, mask=mask), ts + params)
     ctx, w = att(*ts, mask=mask)
     assert ctx.shape == (q.shape[:-1] + (v.shape[-1],))
-    assert np.all(w.data[~mask] == 0)  # masked keys: exactly zero weight
-    np.testing.assert_allclose(w.data.sum(-1), 1)
+    assert np.all(w.detach().numpy()[~mask] == 0)  # masked keys: exactly zero weight
+    np.testing.assert_allclose(w.detach().numpy().sum(-1), 1)
 
 
 def test_fully_masked_row_is_an_error():
@@ -109,16 +109,16 @@ def test_multihead_attention_torch_parity(heads, batch_first, kpm, am):
     out, w = m(*ts, key_padding_mask=kp, attn_mask=amask)
     tout, tw = tm(*tt, key_padding_mask=None if kp is None else torch.tensor(kp),
                   attn_mask=None if amask is None else torch.tensor(amask))
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-7, atol=1e-10)
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-7, atol=1e-10)
     g = np.sin(np.arange(out.size)).reshape(out.shape)
     ((out * mg.tensor(g)).sum() + (w * w).sum()).backward()
     ((tout * torch.tensor(g)).sum() + (tw * tw).sum()).backward()
     for a, b in zip(ts, tt):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.numpy(), rtol=1e-7, atol=1e-10)
     tp = dict(tm.named_parameters())
     for n, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tp[n].grad.numpy(), rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp[n].grad.numpy(), rtol=1e-7, atol=1e-10)
 
 
 @given(data=st.data())

@@ -5,11 +5,13 @@ figures the full runs reach (examples/README.md), so a lesson that stops learnin
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
@@ -26,21 +28,30 @@ BARS = {
                             and r["lstm_forget_bias_ratio"] > 1e3 * r["lstm_ratio"]
                             and abs(r["clipped_norm"] - 1.0) < 1e-3,
                             "RNN decays fastest, forget bias 3 keeps gradient, clip caps at 1"),
-    "sentiment": (lambda r: r["test_acc"] >= 0.57 and r["one_layer_acc"] >= 0.57,
-                  "above the 0.54 of always answering the majority class"),
-    "pos_tagging": (lambda r: r["uni_acc"] >= 0.5 and r["bi_acc"] >= 0.5,
-                    "well above the 0.17 of the most frequent tag"),
+    "sentiment": (lambda r: min(r["test_acc"], r["one_layer_acc"]) >= r["majority_baseline"] + 0.02,
+                  "both models above always answering the majority class"),
+    "pos_tagging": (lambda r: min(r["uni_acc"], r["bi_acc"]) >= r["majority_baseline"] + 0.15
+                    and r["bi_acc"] > r["uni_acc"],
+                    "well above the most frequent tag; seeing the words after helps"),
     "reverse_seq2seq": (lambda r: r["attention_acc"] > r["seq2seq_acc"] > r["rnn_acc"],
                         "attention > encoder-decoder > plain RNN"),
-    "translate": (lambda r: r["train_bleu"] >= 20,
+    "translate": (lambda r: r["train_bleu"] >= 10,
                   "fits its training pairs (held-out BLEU needs the full run)"),
-    "caption_digits": (lambda r: r["exact_match"] >= 0.2, "names some digits exactly"),
-    "next_word": (lambda r: max(r["learned_ppl"], r["onehot_ppl"]) < 400
-                  and r["embedding_speedup"] > 1.5,
-                  "both learn (uniform guessing is 2000); the embedding lookup is faster"),
-    "char_lm": (lambda r: r["val_bits_per_char"] < 4.0, "below the 4.6 bits of a uniform guess"),
-    "timeseries": (lambda r: r["test_mse"] < r["baseline_mse"], "beats the last-value baseline"),
+    "caption_digits": (lambda r: r["exact_match"] >= r["majority_baseline"] + 0.1,
+                       "names digits well above always writing the most frequent name"),
+    "next_word": (lambda r: max(r["learned_ppl"], r["onehot_ppl"]) < 400,
+                  "both learn (uniform guessing is 2000); speed is reported, not asserted"),
+    "char_lm": (lambda r: r["val_bits_per_char"] < r["unigram_bits"],
+                "beats character frequencies on a novel it never saw"),
+    "timeseries": (lambda r: r["test_mse"] < r["baseline_mse"], "beats 'same as now'"),
+    "hessian_and_gradient_penalty": (lambda r: r["hvp_rel_err"] < 1e-6
+                                     and r["penalty_with"] < r["penalty_without"],
+                                     "Hv matches finite differences; the penalty lowers it"),
 }
+# one BLAS thread per lesson: on a shared, loaded machine multi-threaded BLAS pools spin
+# against each other and a quick run takes minutes instead of seconds
+SERIAL = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+EXTRAS_MISSING = [m for m in ("tqdm", "matplotlib") if importlib.util.find_spec(m) is None]
 
 
 def parse_result(stdout: str) -> dict[str, float]:
@@ -56,11 +67,13 @@ def test_every_lesson_has_a_bar():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(bool(EXTRAS_MISSING), reason=f"the lessons need {EXTRAS_MISSING}, from the "
+                    "'examples' extra: pip install -e '.[examples]'")
 @pytest.mark.parametrize("lesson", sorted(BARS))
 def test_lesson_quick(lesson, tmp_path):
     proc = subprocess.run([sys.executable, f"{lesson}.py", "--quick", "--out", str(tmp_path)],
-                          cwd=EXAMPLES, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "MPLBACKEND": "Agg"})
+                          cwd=EXAMPLES, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **SERIAL})
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = parse_result(proc.stdout)
     bar, statement = BARS[lesson]
@@ -70,3 +83,37 @@ def test_lesson_quick(lesson, tmp_path):
         assert saved, "the lesson saved no plot"
     for path in saved:
         assert os.path.getsize(path) > 1000, f"{path} is empty"
+
+
+def test_missing_extra_is_named_before_any_work():
+    sys.path.insert(0, EXAMPLES)
+    try:
+        import _common
+    finally:
+        sys.path.remove(EXAMPLES)
+    with pytest.raises(SystemExit, match=r"needs no_such_module_xyz.*'examples' extra.*pip"):
+        _common.require("tqdm", "no_such_module_xyz")
+
+
+def test_lesson_data_ships_with_sources_and_licences():
+    """Every data file the lessons read is in examples/data and named in its README."""
+    data = os.path.join(EXAMPLES, "data")
+    readme = open(os.path.join(data, "README.md"), encoding="utf-8").read()
+    rows = {ln.split("`")[1]: [c.strip() for c in ln.strip().strip("|").split("|")]
+            for ln in readme.splitlines() if ln.startswith("| `")}
+    files = [f for f in os.listdir(data) if f != "README.md"]
+    assert files
+    for f in files:
+        assert f in rows, f"examples/data/README.md has no row for {f}"
+        what, source, licence = rows[f][1:]
+        assert what and source and licence, f"{f}: what, source and licence must all be given"
+
+
+def test_plot_attention_leaves_the_backend_alone(tmp_path):
+    mpl = pytest.importorskip("matplotlib")
+    from nn.utils.plot import plot_attention
+
+    before = mpl.get_backend()
+    path = plot_attention(np.full((2, 3), 1 / 3), list("abc"), list("xy"), str(tmp_path / "a.png"))
+    assert mpl.get_backend() == before
+    assert os.path.getsize(path) > 1000

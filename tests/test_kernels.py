@@ -22,23 +22,28 @@ def test_scatter_add_rows(data, dtype):
     np.testing.assert_allclose(got, ref, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["softmax_rows", "log_softmax_rows", "logsumexp_rows"])
-@given(x=arrays(shapes(2, 2, max_side=7), np.float64, -50, 50))
-def test_softmax_kernels(name, x):
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+@given(x=arrays(shapes(1, 3, max_side=7), np.float64, -50, 50), data=st.data())
+def test_softmax_kernels(name, x, data):
     f = getattr(softmax, name)
-    np.testing.assert_allclose(f.kernel(x), f.reference(x), rtol=1e-12, atol=1e-12)
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    args = (((dim % x.ndim,), data.draw(st.booleans())) if name == "logsumexp" else (dim,))
+    np.testing.assert_allclose(f.kernel(x, *args), f.reference(x, *args), rtol=1e-12,
+                               atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["softmax_rows_backward", "log_softmax_rows_backward"])
+@pytest.mark.parametrize("name", ["softmax_backward", "log_softmax_backward"])
 @given(data=st.data())
 def test_softmax_backward_kernels(name, data):
-    shape = data.draw(shapes(2, 2, max_side=7))
-    y = softmax.softmax_rows_ref(data.draw(arrays(shape)))
+    shape = data.draw(shapes(1, 3, max_side=7))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    y = softmax.softmax_ref(data.draw(arrays(shape)), dim)
     if name.startswith("log"):
         y = np.log(y)
     g = data.draw(arrays(shape))
     f = getattr(softmax, name)
-    np.testing.assert_allclose(f.kernel(y, g), f.reference(y, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(f.kernel(y, g, dim), f.reference(y, g, dim), rtol=1e-12,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("kind,name", [(0, "tanh"), (1, "sigmoid"), (2, "relu")])
@@ -54,19 +59,13 @@ def test_activation_backward_kernels(kind, name, data, dtype):
 
 
 def test_switch_runs_the_references():
-    from minigrad.kernels import use_numba
-
     x = mg.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
     results = []
-    for on in (True, False):
-        prev = use_numba()
-        use_numba(on)
-        try:
+    for on in (False, True):
+        with mg.reference_mode(on):
             x.grad = None
             x.log_softmax(1)[mg.tensor([0, 0, 3])].sum().backward()
-            results.append(x.grad.data.copy())
-        finally:
-            use_numba(prev)
+            results.append(x.grad.detach().numpy().copy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 
@@ -74,17 +73,16 @@ def test_env_switch_in_subprocess():
     import subprocess
     import sys
 
-    code = ("import minigrad.kernels as k; import minigrad as mg; "
-            "print(k.USE_NUMBA, k.use_numba())")
+    code = "import minigrad as mg; print(mg.modes.is_reference_mode())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**__import__("os").environ, "MINIGRAD_KERNELS": "numpy"})
-    assert out.stdout.split() == ["False", "False"]
+                         env={**__import__("os").environ, "MINIGRAD_REFERENCE": "1"})
+    assert out.stdout.split() == ["True"]
 
 
 @pytest.mark.parametrize("mode", [0, 1, 2, 3])
 @given(data=st.data(), dtype=DT, reverse=st.booleans())
 def test_recurrence_kernels(mode, data, dtype, reverse):
-    from minigrad.kernels import recurrent as R
+    from nn.kernels import recurrent as R
 
     T, B, H = (data.draw(st.integers(1, 5)) for _ in range(3))
     G = {0: 1, 1: 1, 2: 4, 3: 3}[mode] * H

@@ -73,7 +73,7 @@ def test_unary_grad_and_forward(name, data):
     fn, npfn, _, fix = UNARY[name]
     (a,) = _fix(fix, data.draw(arrays(shapes(max_dims=3))))
     check_op(fn, [a])
-    np.testing.assert_allclose(fn(mg.tensor(a)).data, npfn(a), rtol=1e-12)
+    np.testing.assert_allclose(fn(mg.tensor(a)).detach().numpy(), npfn(a), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -83,7 +83,7 @@ def test_binary_broadcast_grad(name, data):
     sa, sb = data.draw(broadcastable_shapes(2))
     a, b = _fix(fix, data.draw(arrays(sa)), data.draw(arrays(sb)))
     check_op(fn, [a, b])
-    np.testing.assert_allclose(fn(mg.tensor(a), mg.tensor(b)).data, npfn(a, b), rtol=1e-12)
+    np.testing.assert_allclose(fn(mg.tensor(a), mg.tensor(b)).detach().numpy(), npfn(a, b), rtol=1e-12)
 
 
 @needs_torch
@@ -110,7 +110,7 @@ def test_binary_torch_parity(name, data):
 REDUCE = {
     "sum": (lambda x, d, k: x.sum(d, k), lambda x, d, k: x.sum(d, keepdim=k)),
     "mean": (lambda x, d, k: x.mean(d, k), lambda x, d, k: x.mean(d, keepdim=k)),
-    "var": (lambda x, d, k: x.var(d, k), lambda x, d, k: x.var(d, keepdim=k)),
+    "var": (lambda x, d, k: x.var(d, keepdim=k), lambda x, d, k: x.var(d, keepdim=k)),
     "logsumexp": (lambda x, d, k: x.logsumexp(d, k), lambda x, d, k: x.logsumexp(d, keepdim=k)),
     "amax": (lambda x, d, k: x.amax(d, k), lambda x, d, k: x.amax(d, keepdim=k)),
     "amin": (lambda x, d, k: mg.amin(x, d, k), lambda x, d, k: x.amin(d, keepdim=k)),
@@ -162,16 +162,16 @@ def test_max_min_with_dim_return_values_and_indices(sd, keep, data):
     a = distinct(data.draw(arrays(shape)))
     check_op(lambda x: x.max(dim, keep).values * 2 + x.min(dim, keep)[0], [a])
     v, i = mg.tensor(a).max(dim, keep)
-    np.testing.assert_array_equal(i.data, a.argmax(dim) if not keep else
+    np.testing.assert_array_equal(i.detach().numpy(), a.argmax(dim) if not keep else
                                   np.expand_dims(a.argmax(dim), dim))
-    np.testing.assert_array_equal(v.data, a.max(dim, keepdims=keep))
+    np.testing.assert_array_equal(v.detach().numpy(), a.max(dim, keepdims=keep))
     assert i.dtype == np.int64
 
 
 def test_max_ties_split_the_gradient_like_torch():
     x = mg.tensor([1.0, 3.0, 3.0], requires_grad=True)
     x.max().backward()
-    np.testing.assert_allclose(x.grad.data, [0, 0.5, 0.5])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [0, 0.5, 0.5])
 
 
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
@@ -186,11 +186,11 @@ def test_softmax_family_grad(op, sd, data):
 
 def test_softmax_family_stable_at_large_logits():
     x = mg.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=np.float64)
-    ls = x.log_softmax(1).data
+    ls = x.log_softmax(1).detach().numpy()
     assert np.isfinite(ls).all()
     np.testing.assert_allclose(ls[0], [0, -2e4, -1e4])
-    np.testing.assert_allclose(x.softmax(1).data.sum(1), [1, 1])
-    np.testing.assert_allclose(x.logsumexp(1).data, [1e4, -1e4 + np.log(3)])
+    np.testing.assert_allclose(x.softmax(1).detach().numpy().sum(1), [1, 1])
+    np.testing.assert_allclose(x.logsumexp(1).detach().numpy(), [1e4, -1e4 + np.log(3)])
 
 
 # ------------------------------------------------------------------ matmul
@@ -219,13 +219,13 @@ def test_matmul_grad(ss, data):
     sa, sb = ss
     a, b = data.draw(arrays(sa)), data.draw(arrays(sb))
     check_op(lambda x, y: x @ y, [a, b])
-    np.testing.assert_allclose((mg.tensor(a) @ mg.tensor(b)).data, a @ b, rtol=1e-12)
+    np.testing.assert_allclose((mg.tensor(a) @ mg.tensor(b)).detach().numpy(), a @ b, rtol=1e-12)
     if torch is not None:
         assert_parity(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])
 
 
 def test_matmul_shape_error_names_both_shapes():
-    with pytest.raises(ValueError, match=r"matmul: \(2, 3\) @ \(4, 5\)"):
+    with pytest.raises(RuntimeError, match=r"matmul: \(2, 3\) @ \(4, 5\)"):
         mg.zeros(2, 3) @ mg.zeros(4, 5)
 
 
@@ -265,8 +265,8 @@ def test_shape_op_grad(name, a):
 
 
 def test_reshape_error_names_shapes():
-    with pytest.raises(RuntimeError, match=r"shape \(4,\) is invalid for a tensor of shape "
-                                           r"\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"shape '\[4\]' is invalid for input of size 6 "
+                                           r"\(tensor of shape \(2, 3\)\)"):
         mg.zeros(2, 3).reshape(4)
 
 
@@ -299,7 +299,7 @@ def indexed(draw):
 def test_getitem_grad(ai):
     a, idx = ai
     check_op(lambda x: x[idx], [a])
-    np.testing.assert_array_equal(mg.tensor(a)[idx].data, a[idx])
+    np.testing.assert_array_equal(mg.tensor(a)[idx].detach().numpy(), a[idx])
     if torch is not None:
         tidx = torch.tensor(idx) if isinstance(idx, np.ndarray) else (
             tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
@@ -310,7 +310,7 @@ def test_getitem_grad(ai):
 def test_repeated_indices_accumulate():
     x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[mg.tensor([0, 0, 2, 0])].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3, 0, 1])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [3, 0, 1])
 
 
 @given(data=st.data())
@@ -338,11 +338,11 @@ def test_gather_index_select_masked_fill_grad(data):
 
 def test_index_errors_are_clear():
     x = mg.zeros(3, 2)
-    with pytest.raises(IndexError, match="out of range for a dimension of size 3"):
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension with size 3"):
         x.index_select(0, mg.tensor([3]))
     with pytest.raises(IndexError, match=r"shape \(3, 2\)"):
         x[5]
-    with pytest.raises(TypeError, match="mask must be a bool"):
+    with pytest.raises(RuntimeError, match="masked_fill only supports boolean masks"):
         x.masked_fill(mg.zeros(3, 2), 1.0)
 
 

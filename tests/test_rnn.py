@@ -68,9 +68,9 @@ def test_torch_parity_matrix(kind, layers, bidir, batch_first, with_lengths, wit
     ht = [torch.tensor(h, requires_grad=True) for h in h0s] if with_h0 else None
     tout, thn = run_torch(tm, xt, None if ht is None else (tuple(ht) if kind == "LSTM"
                                                          else ht[0]), lengths, batch_first)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-7, atol=1e-12)
     for a, b in zip(states(kind, hn), states(kind, thn)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-7, atol=1e-12)
 
     w = rng.standard_normal(out.shape)
     ws = [rng.standard_normal(s.shape) for s in states(kind, hn)]
@@ -80,13 +80,13 @@ def test_torch_parity_matrix(kind, layers, bidir, batch_first, with_lengths, wit
     tloss = (tout * torch.tensor(w)).sum() + sum((s * torch.tensor(v)).sum()
                                                  for s, v in zip(states(kind, thn), ws))
     tloss.backward()
-    np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(xm.grad.detach().numpy(), xt.grad.numpy(), rtol=1e-7, atol=1e-12)
     if with_h0:
         for a, b in zip(hm, ht):
-            np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-7, atol=1e-12)
+            np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.numpy(), rtol=1e-7, atol=1e-12)
     tparams = dict(tm.named_parameters())
     for name, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[name].grad.numpy(), rtol=1e-7,
+        np.testing.assert_allclose(p.grad.detach().numpy(), tparams[name].grad.numpy(), rtol=1e-7,
                                    atol=1e-12, err_msg=name)
 
 
@@ -104,10 +104,10 @@ def test_cells_torch_parity(kind):
         out, tout = m(xm), tm(xt)
         o = out[0] if kind == "LSTM" else out
         to = tout[0] if kind == "LSTM" else tout
-        np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=1e-7)
+        np.testing.assert_allclose(o.detach().numpy(), to.detach().numpy(), rtol=1e-7)
         (o * o).sum().backward()
         (to * to).sum().backward()
-        np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), rtol=1e-7)
+        np.testing.assert_allclose(xm.grad.detach().numpy(), xt.grad.numpy(), rtol=1e-7)
 
 
 @needs_torch
@@ -117,14 +117,14 @@ def test_unbatched_input_and_initialisation_range():
     assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
     for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
         assert p.shape == tuple(tp.shape), n
-    values = np.concatenate([p.data.ravel() for p in m.parameters()])  # U(-1/2, 1/2)
+    values = np.concatenate([p.detach().numpy().ravel() for p in m.parameters()])  # U(-1/2, 1/2)
     assert values.max() <= 0.5 and values.min() >= -0.5 and np.ptp(values) > 0.95
     m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
     out, (h, c) = m(mg.tensor(x))
     tout, (th, tc) = tm(torch.tensor(x))
     assert out.shape == (5, 8) and h.shape == (4, 4)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -134,7 +134,7 @@ def test_unbatched_input_and_initialisation_range():
 def test_fused_equals_composed(kind, dtype, stepwise, data):
     """Both fused paths: the whole sequence in one jitted call, and (stepwise, what batch x
     hidden > STEPWISE_ABOVE takes) steps driven from Python, forced here by a zero threshold."""
-    from minigrad.kernels import recurrent
+    from nn.kernels import recurrent
 
     threshold = recurrent.STEPWISE_ABOVE
     recurrent.STEPWISE_ABOVE = 0 if stepwise else threshold
@@ -153,17 +153,14 @@ def _check_fused_equals_composed(kind, dtype, data):
     x = np.random.default_rng(T * B).standard_normal((T, B, F)).astype(dtype)
     results = []
     for fused in (True, False):
-        nn.use_fused(fused)
-        try:
+        with mg.reference_mode(not fused):
             m.zero_grad()
             xm = mg.tensor(x, requires_grad=True)
             out, hn = m(xm, lengths=lengths)
             s = states(kind, hn)
             (out.sum() * 0.5 + sum((q * q).sum() for q in s)).backward()
-            results.append([out.data, *[q.data for q in s], xm.grad.data,
-                            *[p.grad.data for p in m.parameters()]])
-        finally:
-            nn.use_fused(True)
+            results.append([out.detach().numpy(), *[q.detach().numpy() for q in s], xm.grad.detach().numpy(),
+                            *[p.grad.detach().numpy() for p in m.parameters()]])
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
@@ -179,14 +176,11 @@ def test_rnn_gradcheck(kind, fused, data):
     m = make(kind, F, H, bidirectional=bidir).double()
     x = mg.tensor(np.random.default_rng(T).standard_normal((T, B, F)), requires_grad=True)
     params = list(m.parameters())
-    nn.use_fused(fused)
-    try:
+    with mg.reference_mode(not fused):
         def f(x, *ps):
             out, hn = m(x, lengths=lengths)
             return out, *states(kind, hn)
         assert mg.gradcheck(f, [x, *params])
-    finally:
-        nn.use_fused(True)
 
 
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
@@ -220,11 +214,11 @@ def test_dropout_between_layers_only_in_training():
     x = mg.randn(4, 2, 3)
     a, _ = m(x)
     b, _ = m(x)
-    assert not np.allclose(a.data, b.data)
+    assert not np.allclose(a.detach().numpy(), b.detach().numpy())
     m.eval()
     c, _ = m(x)
     d, _ = m(x)
-    np.testing.assert_array_equal(c.data, d.data)
+    np.testing.assert_array_equal(c.detach().numpy(), d.detach().numpy())
 
 
 def test_recycled_buffers_never_overwrite_a_retained_graph():
@@ -232,7 +226,7 @@ def test_recycled_buffers_never_overwrite_a_retained_graph():
     kept with retain_graph=True still backpropagates correctly after other forwards ran."""
     import gc
 
-    from minigrad.kernels import recurrent
+    from nn.kernels import recurrent
 
     threshold = recurrent.STEPWISE_ABOVE
     recurrent.STEPWISE_ABOVE = 0
@@ -242,7 +236,7 @@ def test_recycled_buffers_never_overwrite_a_retained_graph():
         out, _ = m(x)
         loss = (out * out).sum()
         loss.backward(retain_graph=True)
-        first = [p.grad.data.copy() for p in m.parameters()]
+        first = [p.grad.detach().numpy().copy() for p in m.parameters()]
         for seed in range(3):  # other graphs come and go, their buffers are recycled
             y = mg.tensor(np.random.default_rng(seed + 1).standard_normal((6, 2, 3))
                           .astype(np.float32))
@@ -252,7 +246,7 @@ def test_recycled_buffers_never_overwrite_a_retained_graph():
         assert any(recurrent._FREE.values()), "freed graphs gave their buffers back"
         m.zero_grad()
         loss.backward()
-        for a, b in zip(first, [p.grad.data for p in m.parameters()]):
+        for a, b in zip(first, [p.grad.detach().numpy() for p in m.parameters()]):
             np.testing.assert_array_equal(a, b)
     finally:
         recurrent.STEPWISE_ABOVE = threshold

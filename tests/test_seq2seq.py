@@ -1,7 +1,5 @@
 """Seq2Seq and beam search: greedy == beam 1, beam beats greedy where it should, the model
 learns to reverse digit sequences."""
-import time
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -109,25 +107,26 @@ def test_dropout_only_in_training():
     m = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.5)
     src, lengths, tgt = reversal_batch(np.random.default_rng(0), 3)
     m.train()
-    a, b = m(src, lengths, tgt).data, m(src, lengths, tgt).data
+    a, b = m(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy()
     assert not np.allclose(a, b)  # fresh masks each call
     m.eval()
-    np.testing.assert_array_equal(m(src, lengths, tgt).data, m(src, lengths, tgt).data)
+    np.testing.assert_array_equal(m(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy())
     m0 = nn.Seq2Seq(15, 15, embed_dim=4, hidden_size=6, cell="gru", dropout=0.0)
     m0.load_state_dict(m.state_dict())  # dropout adds no parameters
-    np.testing.assert_allclose(m0(src, lengths, tgt).data, m(src, lengths, tgt).data)
+    np.testing.assert_allclose(m0(src, lengths, tgt).detach().numpy(), m(src, lengths, tgt).detach().numpy())
 
 
 @pytest.mark.slow
-def test_learns_to_reverse_digit_sequences_within_a_minute():
+def test_learns_to_reverse_digit_sequences():
+    """A fixed budget of steps, not of seconds: reaches 0.99 exact match near step 600."""
     mg.manual_seed(0)
     rng = np.random.default_rng(0)
     m = nn.Seq2Seq(13, 13, embed_dim=32, hidden_size=64, cell="gru", attention="dot")
     opt = optim.Adam(m.parameters(), lr=3e-3)
     sched = optim.lr_scheduler.StepLR(opt, step_size=400, gamma=0.5)
-    start, acc, it = time.perf_counter(), 0.0, 0
     test = reversal_batch(np.random.default_rng(123), 500)
-    while time.perf_counter() - start < 55:
+    acc = 0.0
+    for it in range(1, 1501):
         src, lengths, tgt = reversal_batch(rng, 64)
         loss = nn.sequence_loss(m(src, lengths, tgt), tgt)
         opt.zero_grad()
@@ -135,15 +134,13 @@ def test_learns_to_reverse_digit_sequences_within_a_minute():
         nn.utils.clip_grad_norm_(m.parameters(), 1.0)
         opt.step()
         sched.step()
-        it += 1
-        if it % 200 == 0:
+        if it % 100 == 0:
             out, _ = m.generate(test[0], test[1], 14, BOS, EOS)
             acc = np.mean([o == list(t[1:n + 1]) for o, t, n in zip(out, test[2], test[1])])
             if acc >= 0.99:
                 break
-    elapsed = time.perf_counter() - start
-    print(f"reversal: exact match {acc:.3f} after {it} steps, {elapsed:.1f}s")
-    assert acc >= 0.98 and elapsed < 60
+    print(f"reversal: exact match {acc:.3f} after {it} steps")
+    assert acc >= 0.98, f"exact match {acc:.3f} after {it} steps"
 
 
 def test_plot_attention(tmp_path):

@@ -14,7 +14,26 @@ import numpy as np
 from ._jit import jit, pick
 
 
+def check_adam_arrays(p, g, m, v) -> None:
+    """Refuse anything a kernel could read or write out of bounds: ``p, g, m, v`` must be
+    numpy arrays of one shape and one float dtype, ``p, m, v`` writeable."""
+    names = ("param", "grad", "exp_avg", "exp_avg_sq")
+    for name, a in zip(names, (p, g, m, v)):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"adam_step: {name} must be a numpy array, got {type(a).__name__}")
+        if a.shape != p.shape:
+            raise ValueError(f"adam_step: {name} has shape {a.shape}, but the parameter has "
+                             f"shape {p.shape}")
+        if a.dtype != p.dtype or a.dtype not in (np.float32, np.float64):
+            raise TypeError(f"adam_step: {name} has dtype {a.dtype}; every array must have the "
+                            f"parameter's dtype {p.dtype} (float32 or float64)")
+    for name, a in zip(("param", "exp_avg", "exp_avg_sq"), (p, m, v)):
+        if not a.flags.writeable:
+            raise ValueError(f"adam_step: {name} is read-only; it is updated in place")
+
+
 def adam_step_ref(p, g, m, v, t, lr, b1, b2, eps, wd, decoupled):
+    check_adam_arrays(p, g, m, v)
     if decoupled:
         p *= 1 - lr * wd
     elif wd:
@@ -48,6 +67,7 @@ def _adam_kernel(p, g, m, v, c, decoupled):
 
 def _adam_numba(p, g, m, v, t, lr, b1, b2, eps, wd, decoupled):
     # measured (benchmarks/run.py): 4-8x over the numpy reference from 64 to 1M parameters
+    check_adam_arrays(p, g, m, v)  # before jitted code: it indexes all four with p's size
     if not (p.flags.c_contiguous and g.flags.c_contiguous and m.flags.c_contiguous
             and v.flags.c_contiguous):
         return adam_step_ref(p, g, m, v, t, lr, b1, b2, eps, wd, decoupled)

@@ -27,7 +27,16 @@ def _scatter_add_rows_kernel(out, idx, src):
 
 
 def _scatter_add_rows_numba(out, idx, src):
-    if src.shape[1] == 0 or not out.flags.c_contiguous:
+    # validate everything the loop relies on: it must never write out of bounds
+    if out.ndim != 2 or src.ndim != 2 or idx.ndim != 1 or idx.dtype.kind not in "iu":
+        raise ValueError(f"scatter_add_rows: expected out (V, D), idx (N,) int, src (N, D); "
+                         f"got {out.shape}, {idx.shape} {idx.dtype}, {src.shape}")
+    if src.shape != (idx.shape[0], out.shape[1]):
+        raise ValueError(f"scatter_add_rows: src has shape {src.shape}; expected "
+                         f"{(idx.shape[0], out.shape[1])}")
+    if idx.size and (idx.min() < 0 or idx.max() >= out.shape[0]):
+        raise IndexError(f"scatter_add_rows: index out of range for {out.shape[0]} rows")
+    if src.shape[1] == 0 or not out.flags.c_contiguous or not out.flags.writeable:
         return scatter_add_rows_ref(out, idx, src)
     return _scatter_add_rows_kernel(out, np.ascontiguousarray(idx, dtype=np.int64),
                                     np.ascontiguousarray(src, dtype=out.dtype))

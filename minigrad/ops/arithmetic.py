@@ -1,5 +1,9 @@
 """Binary arithmetic.  Inputs may broadcast: ``backward`` returns gradients of the broadcast
-shape and the engine sums them back to each input's shape."""
+shape and the engine sums them back to each input's shape.
+
+Every backward rule uses only operations that numpy arrays and Tensors both support, so the
+same line computes the fast gradient (arrays) and the differentiable one (create_graph).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +32,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g, -g if ctx.needs_input_grad[1] else None
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -42,7 +46,7 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad[:2]
+        na, nb = ctx.needs_input_grad
         return (g * b if na else None), (g * a if nb else None)
 
 
@@ -74,7 +78,8 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """z = a ** b;  dz/da = b a^(b-1), dz/db = a^b log a  (b's gradient needs a > 0)"""
+    """z = a ** b;  dz/da = b a^(b-1), dz/db = a^b log a  (b's gradient is 0 where a <= 0... as
+    torch: taken at a = 1 there)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -85,11 +90,13 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b, z = ctx.saved_tensors
-        ga = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * z * np.log(np.where(a > 0, a, 1))
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                ga = g * b * a ** (b - 1)
+                ga = np.where(b == 0, 0.0 * g, ga)  # d/da a^0 = 0, also at a = 0
+            if ctx.needs_input_grad[1]:
+                gb = g * z * np.log(np.where(a > 0, a, 1.0))
         return ga, gb
 
 
@@ -104,8 +111,8 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        wa = (a > b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        wa = (a > b) * 1.0 + (a == b) * 0.5
+        return g * wa, g * (1.0 - wa)
 
 
 class Minimum(Function):
@@ -119,39 +126,49 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        wa = (a < b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        wa = (a < b) * 1.0 + (a == b) * 0.5
+        return g * wa, g * (1.0 - wa)
 
 
 class Where(Function):
-    """z = cond ? a : b;  dz/da = [cond], dz/db = [not cond]"""
+    """z = a where cond else b;  dz/da = [cond], dz/db = [not cond]"""
 
     @staticmethod
-    def forward(ctx, cond, a, b):
-        ctx.save_for_backward(cond)
+    def forward(ctx, a, b, *, cond):
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
-        zero = np.zeros((), g.dtype)
-        return None, np.where(cond, g, zero), np.where(cond, zero, g)
+        cond = ctx.params["cond"]
+        zero = g * 0.0
+        return np.where(cond, g, zero), np.where(cond, zero, g)
 
 
-class Clip(Function):
-    """z = min(max(a, lo), hi);  dz/da = [lo <= a <= hi]"""
+class Clamp(Function):
+    """z = min(max(a, lo), hi);  dz/da = [lo <= a <= hi];  the bounds (when tensors) get the
+    gradient where they are the result (torch's rule, including lo > hi where hi wins)."""
 
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a, lo, hi)
-        return np.clip(a, lo, hi).astype(a.dtype, copy=False)
+        z = a if lo is None else np.maximum(a, lo)
+        return (z if hi is None else np.minimum(z, hi)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         a, lo, hi = ctx.saved_tensors
-        inside = np.ones(a.shape, bool)
+        zero = g * 0.0
+        inside = True
         if lo is not None:
-            inside &= a >= lo
+            inside = (a >= lo) & inside
         if hi is not None:
-            inside &= a <= hi
-        return g * inside, None, None
+            inside = (a <= hi) & inside
+        ga = np.where(inside, g, zero)
+        glo = ghi = None
+        if ctx.needs_input_grad[1]:
+            pick = a < lo if hi is None else (a < lo) & (lo <= hi)
+            glo = np.where(pick, g, zero)
+        if ctx.needs_input_grad[2]:
+            pick = a > hi if lo is None else (a > hi) | (lo > hi)
+            ghi = np.where(pick, g, zero)
+        return ga, glo, ghi

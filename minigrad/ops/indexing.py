@@ -1,99 +1,111 @@
-"""Reading elements by position.  Repeated integer indices read an element several times, so
-their gradients accumulate: that is the scatter-add kernel."""
+"""Reading and writing elements by position.
+
+Reading x[index] sends the gradient back to the positions read; repeated integer indices
+read an element several times, so their gradients add up: that is ``scatter_add``, the
+adjoint of indexing (and indexing is the adjoint of ``scatter_add``, which is how the
+double backward works).
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Function
 from ..kernels import scatter as K
+from ..tensor_base import TensorBase
 
 
-def _is_advanced(index) -> bool:
+def is_advanced(index) -> bool:
+    """True if ``index`` uses integer/bool arrays (numpy's 'advanced' indexing: a copy)."""
     items = index if isinstance(index, tuple) else (index,)
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
-def scatter_rows(shape: tuple[int, ...], dtype, axis: int, idx: np.ndarray,
-                 g: np.ndarray) -> np.ndarray:
-    """zeros(shape) with g's slices added at positions ``idx`` along ``axis`` (repeats add)."""
-    out = np.zeros((shape[axis], int(np.prod(shape)) // max(shape[axis], 1)), dtype)
-    moved = np.moveaxis(g, axis, 0).reshape(len(idx), -1)
-    K.scatter_add_rows(out, idx.reshape(-1), moved)
-    rest = tuple(np.delete(shape, axis))
-    return np.moveaxis(out.reshape((shape[axis],) + rest), 0, axis)
+def scatter_add(g, shape: tuple[int, ...], index):
+    """zeros(shape) with ``g`` added at ``index`` (repeats add): the adjoint of x[index].
+    Works on arrays (the Numba kernel for row lookups) and on Tensors (differentiably)."""
+    if isinstance(g, TensorBase):
+        return ScatterAdd.apply(g, shape=shape, index=index)
+    if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.ndim == 1 \
+            and len(shape) >= 1 and shape[0] > 0:
+        # x[ints] on the first dim (embedding lookups): the fast scatter-add kernel
+        out = np.zeros((shape[0], int(np.prod(shape[1:]))), g.dtype)
+        K.scatter_add_rows(out, index % shape[0], g.reshape(len(index), out.shape[1]))
+        return out.reshape(shape)
+    out = np.zeros(shape, g.dtype)
+    if is_advanced(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
 
 
 class GetItem(Function):
-    """y = x[index];  dx = zeros with g added at the indexed positions"""
+    """y = x[index];  dx = scatter_add(g, x.shape, index)"""
+
+    returns_view = True
 
     @staticmethod
-    def forward(ctx, x, index):
-        ctx.save_for_backward(x.shape, index)
+    def forward(ctx, x, *, index):
+        ctx.save_for_backward(x.shape)
         y = x[index]
-        return np.array(y) if _is_advanced(index) or np.isscalar(y) else y
+        return np.array(y) if is_advanced(index) or not isinstance(y, np.ndarray) else y
 
     @staticmethod
     def backward(ctx, g):
-        shape, index = ctx.saved_tensors
-        if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.ndim == 1 \
-                and len(shape) >= 1:
-            # x[ints] on the first dim (embedding lookups): the fast scatter-add kernel
-            return scatter_rows(shape, g.dtype, 0, index % max(shape[0], 1), g), None
-        out = np.zeros(shape, g.dtype)
-        if _is_advanced(index):
-            np.add.at(out, index, g)
-        else:
-            out[index] = g
-        return out, None
+        return scatter_add(g, ctx.saved[0], ctx.params["index"])
 
 
-class IndexSelect(Function):
-    """y = x.take(index, dim);  dx = scatter-add of g along dim"""
+class ScatterAdd(Function):
+    """y = zeros(shape) with g added at index;  dg = dy[index]"""
 
     @staticmethod
-    def forward(ctx, x, dim, index):
-        ctx.save_for_backward(x.shape, dim, index)
-        return np.take(x, index, axis=dim)
+    def forward(ctx, g, *, shape, index):
+        return scatter_add(g, shape, index)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return GetItem.apply(gy, index=ctx.params["index"]) if isinstance(gy, TensorBase) \
+            else np.array(gy[ctx.params["index"]])
+
+
+class IndexPut(Function):
+    """y = x with y[index] = v  (``x[index] = v``);  dx = g with zeros at index,
+    dv = g[index] (summed back to v's shape by the engine)"""
+
+    @staticmethod
+    def forward(ctx, x, v, *, index):
+        y = x.copy()
+        y[index] = v
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        shape, dim, index = ctx.saved_tensors
-        return scatter_rows(shape, g.dtype, dim, index, g), None, None
+        index = ctx.params["index"]
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = IndexPut.apply(g, g.dtype.type(0), index=index) if isinstance(g, TensorBase) \
+                else IndexPut.forward(None, g, 0, index=index)
+        if ctx.needs_input_grad[1]:
+            gv = GetItem.apply(g, index=index) if isinstance(g, TensorBase) \
+                else np.array(g[index])
+        return gx, gv
 
 
-def _gather_index(shape: tuple[int, ...], dim: int, index: np.ndarray) -> tuple:
+def gather_index(dim: int, index: np.ndarray) -> tuple:
     """A full numpy index tuple for torch.gather semantics (index may be smaller than x)."""
     grids = list(np.indices(index.shape, sparse=True))
     grids[dim] = index
     return tuple(grids)
 
 
-class Gather(Function):
-    """y[i][j][k] = x[i][index[i][j][k]][k]  (dim=1);  dx = scatter-add of g at index"""
-
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        full = _gather_index(x.shape, dim, index)
-        ctx.save_for_backward(x.shape, full)
-        return x[full]
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, full = ctx.saved_tensors
-        out = np.zeros(shape, g.dtype)
-        np.add.at(out, full, g)
-        return out, None, None
-
-
 class MaskedFill(Function):
-    """y = value where mask else x;  dx = g where not mask"""
+    """y = value where mask else x;  dx = g where not mask, dvalue = sum of g where mask"""
 
     @staticmethod
-    def forward(ctx, x, mask, value):
-        ctx.save_for_backward(mask)
+    def forward(ctx, x, value, *, mask):
         return np.where(mask, np.asarray(value, x.dtype), x)
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved_tensors
-        return np.where(mask, np.zeros((), g.dtype), g), None, None
+        mask, zero = ctx.params["mask"], g * 0.0
+        return np.where(mask, zero, g), np.where(mask, g, zero)

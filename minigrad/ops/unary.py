@@ -1,4 +1,5 @@
-"""Elementwise functions of one tensor.  Activations' backward uses the fused kernels."""
+"""Elementwise functions of one tensor.  Activations' backward uses the fused kernels when
+it runs on arrays; on Tensors (create_graph) the same call runs the kernel's reference."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,8 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.saved_tensors[0]
+        (y,) = ctx.saved_tensors
+        return g * y
 
 
 class Log(Function):
@@ -31,7 +33,8 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g / ctx.saved_tensors[0]
+        (x,) = ctx.saved_tensors
+        return g / x
 
 
 class Sqrt(Function):
@@ -45,7 +48,8 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g / (2 * ctx.saved_tensors[0])
+        (y,) = ctx.saved_tensors
+        return g / (2 * y)
 
 
 class Abs(Function):
@@ -58,7 +62,8 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.sign(ctx.saved_tensors[0])
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
 
 
 class Sin(Function):
@@ -71,7 +76,8 @@ class Sin(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.cos(ctx.saved_tensors[0])
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
 
 
 class Cos(Function):
@@ -84,7 +90,8 @@ class Cos(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * np.sin(ctx.saved_tensors[0])
+        (x,) = ctx.saved_tensors
+        return -g * np.sin(x)
 
 
 class Tanh(Function):
@@ -98,13 +105,17 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return K.tanh_backward(ctx.saved_tensors[0], g)
+        (y,) = ctx.saved_tensors
+        return K.tanh_backward(y, g)
 
 
-def sigmoid_np(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), computed without overflow for large |x|."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    if x.dtype.kind == "f":  # exactly 0 where e^-x overflows, as torch's 1 / (1 + e^-x)
+        y = np.where(x < -np.log(np.finfo(x.dtype).max), 0, y)
+    return y
 
 
 class Sigmoid(Function):
@@ -112,13 +123,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = sigmoid_np(x)
+        y = sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return K.sigmoid_backward(ctx.saved_tensors[0], g)
+        (y,) = ctx.saved_tensors
+        return K.sigmoid_backward(y, g)
 
 
 class Relu(Function):
@@ -126,9 +138,11 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.maximum(x, 0)
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        return K.relu_backward(ctx.saved_tensors[0], g)
+        (y,) = ctx.saved_tensors
+        return K.relu_backward(y, g)

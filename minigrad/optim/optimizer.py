@@ -1,88 +1,232 @@
-"""``Optimizer``: parameter groups, per-parameter state, state_dict — shared by every rule."""
+"""``Optimizer``: parameter groups, per-parameter state, state_dict — shared by every rule.
+
+As in torch, ``state`` is keyed by the parameter objects themselves, so ``copy.deepcopy`` or
+``pickle`` of ``(model, optimizer)`` together gives an optimizer whose state follows the
+copied parameters; ``state_dict`` numbers the parameters in group order instead.
+
+Every step first checks every gradient and every state array against its parameter (shape and
+dtype), then updates: an error leaves parameters and state untouched, and nothing of the wrong
+size reaches a kernel.  Updates write into each parameter's existing array, so views and
+aliases of a parameter see the new values.
+"""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+import numbers
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
+from ..modes import enable_grad
 from ..tensor import Tensor
 
 
 class Optimizer:
-    """Holds ``param_groups`` (dicts with 'params' and options) and ``state`` per parameter.
-    Subclasses implement ``_update(p, grad, state, group)`` on numpy arrays."""
+    """Holds ``param_groups`` (dicts of 'params' and options) and ``state`` per parameter.
 
-    defaults: dict[str, Any] = {}
+    Subclasses define ``_init_state(p, group)`` (the fresh state of one parameter, numpy
+    arrays shaped like it plus a float ``'step'``) and ``_update(p, g, state, group)``, which
+    changes the arrays ``p`` and ``state`` in place given the gradient ``g`` (read only).
+    """
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]):
-        params = list(params)
-        if not params:
-            raise ValueError("optimizer got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor; wrap it in a list: [p]")
         self.defaults = defaults
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
         for g in groups:
-            g = {**defaults, **g, "params": list(g["params"])}
-            for p in g["params"]:
-                if not isinstance(p, Tensor) or not p.requires_grad:
-                    raise ValueError("optimizer can only optimize tensors that require grad")
-            self.param_groups.append(g)
-        self.state: dict[int, dict[str, Any]] = {}
+            self.add_param_group(g)
 
-    def _params(self):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (missing options take defaults)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets changes between runs; use a list")
+        params = list(params)
+        group = dict(param_group)
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):
+            group["param_names"] = [n for n, _ in params]
+            params = [p for _, p in params]
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but parameter {i} of the "
+                                f"group is a {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"can't optimize a non-leaf Tensor (parameter {i} of the group "
+                                 f"was computed from others; optimize the leaves it came from)")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters",
+                          UserWarning, stacklevel=3)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every gradient (``set_to_none``) or zero it in place."""
         for g in self.param_groups:
             for p in g["params"]:
-                yield g, p
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach().numpy()[...] = 0
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for _, p in self._params():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
-
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        for g, p in self._params():
-            if p.grad is None:
-                continue
-            st = self.state.setdefault(id(p), {})
-            grad = p.grad.data
-            if g.get("maximize"):
-                grad = -grad
-            p.data = self._update(p.data, grad, st, g).astype(p.dtype, copy=False)
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        work = []  # check everything first: an error leaves parameters and state untouched
+        for gi, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                if p.grad is None:
+                    continue
+                arr, grad = p.detach().numpy(), self._grad_of(p, gi, i)
+                if self.state.get(p):
+                    self._check_state(arr, self.state[p], group, gi, i)
+                work.append((p, arr, grad, group))
+        for p, arr, grad, group in work:
+            state = self.state[p]
+            if not state:
+                state.update(self._init_state(arr, group))
+            self._update(arr, -grad if group.get("maximize") else grad, state, group)
         return loss
 
-    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> np.ndarray:
-        raise NotImplementedError
+    def _grad_of(self, p: Tensor, gi: int, i: int) -> np.ndarray:
+        g = p.grad
+        arr = g.detach().numpy() if isinstance(g, Tensor) else None
+        if arr is None or arr.shape != p.shape or arr.dtype != p.dtype:
+            got = (f"a {type(g).__name__}" if arr is None
+                   else f"shape {arr.shape} and dtype {arr.dtype}")
+            raise RuntimeError(f"{type(self).__name__}.step: parameter {i} of param group {gi} "
+                               f"has shape {tuple(p.shape)} and dtype {p.dtype}, but its .grad "
+                               f"has {got}; the gradient must match its parameter")
+        return arr
+
+    def _check_state(self, p: np.ndarray, state: dict, group: dict, gi: int, i: int) -> None:
+        for key in self._state_keys(group):
+            a = state.get(key)
+            if key == "step":
+                ok = isinstance(a, numbers.Real) and not isinstance(a, bool)
+                desc = f"{a!r}"
+            else:
+                ok = (isinstance(a, np.ndarray) and a.shape == p.shape and a.dtype == p.dtype
+                      and a.flags.writeable)
+                desc = (f"shape {a.shape} and dtype {a.dtype}" if isinstance(a, np.ndarray)
+                        else f"a {type(a).__name__}")
+            if not ok:
+                what = "lacks" if key not in state else f"has {desc} as"
+                raise RuntimeError(f"{type(self).__name__}.step: the state of parameter {i} of "
+                                   f"param group {gi} {what} '{key}'; it needs a writeable "
+                                   f"array of the parameter's shape {p.shape} and dtype "
+                                   f"{p.dtype} (a float for 'step'); was it loaded from "
+                                   f"another optimizer or with other options?")
+
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        """The state entries one step needs (arrays shaped like the parameter, and 'step')."""
+        return ()
+
+    def _init_state(self, p: np.ndarray, group: dict) -> dict[str, Any]:
+        return {}
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no update rule")
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """{'state': {index: {...}}, 'param_groups': [{options, 'params': [indices]}]}."""
-        index, groups, k = {}, [], 0
+        """``{'state': {index: {...}}, 'param_groups': [{options, 'params': [indices]}]}``,
+        parameters numbered in group order; arrays are copies."""
+        index: dict[int, int] = {}
+        groups = []
         for g in self.param_groups:
-            ids = []
             for p in g["params"]:
-                index[id(p)] = k
-                ids.append(k)
-                k += 1
-            groups.append({**{n: v for n, v in g.items() if n != "params"}, "params": ids})
-        state = {index[i]: copy.deepcopy(s) for i, s in self.state.items() if i in index}
+                index.setdefault(id(p), len(index))
+            groups.append({**{k: v for k, v in g.items() if k != "params"},
+                           "params": [index[id(p)] for p in g["params"]]})
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items()
+                 if id(p) in index and s}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, sd: dict[str, Any]) -> None:
-        groups = sd["param_groups"]
-        if len(groups) != len(self.param_groups) or any(
-                len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
-            raise ValueError("loaded optimizer state has a different number of groups or "
-                             "parameters than this optimizer")
-        params = [p for g in self.param_groups for p in g["params"]]
-        self.state = {id(params[int(i)]): copy.deepcopy(s) for i, s in sd["state"].items()}
-        for g, saved in zip(self.param_groups, groups):
-            g.update({n: v for n, v in saved.items() if n != "params"})
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load ``state_dict()`` output (ours or torch's). Everything is checked first (group
+        and parameter counts, each state array's shape against its parameter's); on any
+        error the optimizer is unchanged. Floating state is cast to the parameter's dtype."""
+        saved_groups = copy.deepcopy(list(state_dict["param_groups"]))
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, this "
+                             f"optimizer has {len(self.param_groups)}")
+        for gi, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(f"loaded state dict's parameter group {gi} has "
+                                 f"{len(s['params'])} parameters, this optimizer's has "
+                                 f"{len(g['params'])}")
+        id_map = dict(zip(chain.from_iterable(s["params"] for s in saved_groups),
+                          chain.from_iterable(g["params"] for g in self.param_groups)))
+        order = {k: n for n, k in enumerate(id_map)}
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for k, saved in state_dict["state"].items():
+            key = int(k) if isinstance(k, str) and k.isdigit() else k
+            if key not in id_map:
+                raise ValueError(f"loaded optimizer state has an entry for parameter {k!r}, "
+                                 f"which no parameter group lists")
+            p = id_map[key]
+            state[p] = {name: _cast_state(name, v, p, order[key])
+                        for name, v in dict(saved).items()}
+        for g, s in zip(self.param_groups, saved_groups):
+            s["params"] = g["params"]
+            for k, v in self.defaults.items():  # options older checkpoints lack
+                s.setdefault(k, v)
+            if "param_names" in g and "param_names" not in s:
+                s["param_names"] = g["param_names"]
+        self.state, self.param_groups = state, saved_groups
 
     def __repr__(self) -> str:
-        opts = ", ".join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != "params")
-        return f"{type(self).__name__}({opts})"
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {g[k]}" for k in sorted(g) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _cast_state(name: str, value: Any, p: Tensor, index: int) -> Any:
+    """One loaded state entry for parameter number ``index``: a copy of the array in the
+    parameter's dtype, or a float ``step``; refuses shapes that differ from the parameter's."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if name == "step" or isinstance(value, numbers.Number):
+        arr = np.asarray(value)
+        if arr.size != 1 or arr.dtype.kind not in "biuf":
+            raise ValueError(f"loaded optimizer state '{name}' of parameter {index} must be a "
+                             f"number, got {value!r}")
+        return float(arr.reshape(()))
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"loaded optimizer state '{name}' of parameter {index} has dtype "
+                        f"{arr.dtype}; a numeric array is needed")
+    if arr.shape != tuple(p.shape):
+        raise ValueError(f"loaded optimizer state '{name}' of parameter {index} has shape "
+                         f"{arr.shape}, but the parameter has shape {tuple(p.shape)}")
+    return np.array(arr, dtype=p.dtype if arr.dtype.kind == "f" else arr.dtype, copy=True)

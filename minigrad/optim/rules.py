@@ -8,138 +8,210 @@ AdamW:    p *= 1 - lr wd, then Adam without the wd term
 RMSprop:  g += wd p;  v = a v + (1 - a) g^2;  (centered: v - mean^2);  momentum buffer optional;
           p -= lr g / (sqrt v + eps)
 Adagrad:  g += wd p;  clr = lr / (1 + (t - 1) lr_decay);  s += g^2;  p -= clr g / (sqrt s + eps)
+
+Every rule changes ``p`` and its state arrays in place.  ``maximize`` ascends; torch's
+``foreach``, ``fused``, ``capturable`` and ``differentiable`` are accepted and change nothing
+here (one CPU implementation; steps are never part of a graph).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..kernels.adam import adam_step
 from .optimizer import Optimizer
 
 
 def _check(lr, **named):
-    if lr < 0:
+    if not lr >= 0:
         raise ValueError(f"invalid learning rate: {lr}")
     for k, v in named.items():
-        if v < 0:
-            raise ValueError(f"invalid {k}: {v}")
+        if not v >= 0:
+            raise ValueError(f"invalid {k} value: {v}")
 
 
 class SGD(Optimizer):
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
+    """Stochastic gradient descent with optional (Nesterov) momentum and weight decay."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None):
         _check(lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov momentum requires a momentum and zero dampening")
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+
+    def _state_keys(self, gr):
+        return ("momentum_buffer",) if gr["momentum"] else ()
+
+    def _check_state(self, p, st, gr, gi, i):
+        if st.get("momentum_buffer", 0) is not None:  # None: torch's "not started yet"
+            super()._check_state(p, st, gr, gi, i)
 
     def _update(self, p, g, st, gr):
         if gr["weight_decay"]:
             g = g + gr["weight_decay"] * p
         mu = gr["momentum"]
         if mu:
-            if "momentum_buffer" not in st:
-                st["momentum_buffer"] = g.copy()
+            b = st.get("momentum_buffer")
+            if b is None:
+                b = st["momentum_buffer"] = g.copy()
             else:
-                st["momentum_buffer"] = mu * st["momentum_buffer"] + (1 - gr["dampening"]) * g
-            b = st["momentum_buffer"]
+                b *= mu
+                b += (1 - gr["dampening"]) * g
             g = g + mu * b if gr["nesterov"] else b
-        return p - gr["lr"] * g
+        p -= gr["lr"] * g
 
 
 class Adam(Optimizer):
-    decoupled = False
+    """Adam (``decoupled_weight_decay=True``: AdamW); a fused kernel unless ``amsgrad``."""
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False):
         _check(lr, eps=eps, weight_decay=weight_decay)
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"invalid betas: {betas}")
+            raise ValueError(f"invalid beta parameters: {tuple(betas)} (each in [0, 1))")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _state_keys(self, gr):
+        keys = ("step", "exp_avg", "exp_avg_sq")
+        return keys + ("max_exp_avg_sq",) if gr["amsgrad"] else keys
+
+    def _init_state(self, p, gr):
+        st = {"step": 0.0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+        if gr["amsgrad"]:
+            st["max_exp_avg_sq"] = np.zeros_like(p)
+        return st
 
     def _update(self, p, g, st, gr):
-        from ..kernels.adam import adam_step
-
         lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
-        if not st:
-            st["step"] = 0
-            st["exp_avg"] = np.zeros_like(p)
-            st["exp_avg_sq"] = np.zeros_like(p)
-            if gr["amsgrad"]:
-                st["max_exp_avg_sq"] = np.zeros_like(p)
+        decoupled = gr.get("decoupled_weight_decay", False)
         st["step"] += 1
-        if gr["amsgrad"]:
-            return _adam_amsgrad(p, g, st, lr, b1, b2, eps, wd, self.decoupled)
-        p = p.copy()
-        adam_step(p, np.ascontiguousarray(g, p.dtype), st["exp_avg"], st["exp_avg_sq"],
-                  st["step"], lr, b1, b2, eps, wd, self.decoupled)
-        return p
-
-
-def _adam_amsgrad(p, g, st, lr, b1, b2, eps, wd, decoupled):
-    if decoupled:
-        p = p * (1 - lr * wd)
-    elif wd:
-        g = g + wd * p
-    t = st["step"]
-    st["exp_avg"] = b1 * st["exp_avg"] + (1 - b1) * g
-    st["exp_avg_sq"] = b2 * st["exp_avg_sq"] + (1 - b2) * g * g
-    st["max_exp_avg_sq"] = np.maximum(st["max_exp_avg_sq"], st["exp_avg_sq"])
-    denom = np.sqrt(st["max_exp_avg_sq"]) / np.sqrt(1 - b2 ** t) + eps
-    return p - lr / (1 - b1 ** t) * st["exp_avg"] / denom
+        if not gr["amsgrad"]:
+            adam_step(p, np.ascontiguousarray(g), st["exp_avg"], st["exp_avg_sq"], st["step"],
+                      lr, b1, b2, eps, wd, decoupled)
+            return
+        t, m, v, vmax = st["step"], st["exp_avg"], st["exp_avg_sq"], st["max_exp_avg_sq"]
+        if decoupled:
+            p *= 1 - lr * wd
+        elif wd:
+            g = g + wd * p
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        np.maximum(vmax, v, out=vmax)
+        denom = np.sqrt(vmax) / math.sqrt(1 - b2 ** t) + eps
+        p -= lr / (1 - b1 ** t) * m / denom
 
 
 class AdamW(Adam):
-    decoupled = True
+    """Adam with decoupled weight decay: ``p *= 1 - lr wd`` before the Adam step."""
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):
+    """Divide by a running root mean square of the gradient (``centered``: of its variance)."""
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                 maximize: bool = False):
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
         _check(lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    def _state_keys(self, gr):
+        return (("step", "square_avg") + (("momentum_buffer",) if gr["momentum"] > 0 else ())
+                + (("grad_avg",) if gr["centered"] else ()))
+
+    def _init_state(self, p, gr):
+        return {k: 0.0 if k == "step" else np.zeros_like(p) for k in self._state_keys(gr)}
 
     def _update(self, p, g, st, gr):
+        st["step"] += 1
         if gr["weight_decay"]:
             g = g + gr["weight_decay"] * p
-        a = gr["alpha"]
-        st["square_avg"] = a * st.get("square_avg", 0) + (1 - a) * g * g
-        avg = st["square_avg"]
+        a, sq = gr["alpha"], st["square_avg"]
+        with np.errstate(over="ignore"):  # may overflow to inf, as torch's does (silently)
+            sq *= a
+            sq += (1 - a) * g * g
         if gr["centered"]:
-            st["grad_avg"] = a * st.get("grad_avg", 0) + (1 - a) * g
-            avg = avg - st["grad_avg"] ** 2
-        denom = np.sqrt(avg) + gr["eps"]
+            ga = st["grad_avg"]
+            w = 1 - a  # torch's lerp(ga, g, w), rounded the same way
+            if w < 0.5:
+                ga += w * (g - ga)
+            else:
+                ga[...] = g - (g - ga) * (1 - w)
+            # torch subtracts with one rounding (a fused multiply-add): once the mean square
+            # overflows to inf the difference stays inf, never inf - inf = nan
+            with np.errstate(invalid="ignore", over="ignore"):
+                avg = np.where(np.isposinf(sq), sq, sq - ga * ga)
+        else:
+            avg = sq
+        with np.errstate(invalid="ignore"):
+            avg = np.sqrt(avg)
+        avg += gr["eps"]
         if gr["momentum"] > 0:
-            st["momentum_buffer"] = gr["momentum"] * st.get("momentum_buffer", 0) + g / denom
-            return p - gr["lr"] * st["momentum_buffer"]
-        return p - gr["lr"] * g / denom
+            b = st["momentum_buffer"]
+            b *= gr["momentum"]
+            b += g / avg
+            p -= gr["lr"] * b
+        else:
+            p -= gr["lr"] * (g / avg)
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10, maximize: bool = False):
-        _check(lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps)
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+    """Divide by the root of the summed squared gradients (state made at construction)."""
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
+        _check(lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
+               initial_accumulator_value=initial_accumulator_value)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p].update(self._init_state(p.detach().numpy(), group))
+
+    def _state_keys(self, gr):
+        return ("step", "sum")
+
+    def _init_state(self, p, gr):
+        return {"step": 0.0, "sum": np.full_like(p, gr["initial_accumulator_value"])}
 
     def _update(self, p, g, st, gr):
-        if not st:
-            st["step"] = 0
-            st["sum"] = np.full_like(p, gr["initial_accumulator_value"])
         st["step"] += 1
         if gr["weight_decay"]:
             g = g + gr["weight_decay"] * p
         clr = gr["lr"] / (1 + (st["step"] - 1) * gr["lr_decay"])
-        st["sum"] = st["sum"] + g * g
-        return p - clr * g / (np.sqrt(st["sum"]) + gr["eps"])
+        s = st["sum"]
+        s += g * g
+        p -= clr * (g / (np.sqrt(s) + gr["eps"]))

@@ -6,6 +6,9 @@ import numpy as np
 import minigrad as mg
 from minigrad import Tensor
 
+from ..cells import GRUCell, LSTMCell, RNNCell
+from ..kernels.recurrent import Mode
+
 
 def gradient_norms_through_time(rnn, x: Tensor, loss_fn=None) -> np.ndarray:
     """||dL/dh_t|| for every step t of the *first* layer's output of ``rnn`` on input ``x``.
@@ -14,10 +17,7 @@ def gradient_norms_through_time(rnn, x: Tensor, loss_fn=None) -> np.ndarray:
     step's output, so the norms show how the signal from the end decays going back in time.
     Runs the composed step-by-step path so each step's state is its own tensor.
     """
-    from ..cells import GRUCell, LSTMCell, RNNCell
-    from ..rnn import use_fused
-
-    cell_cls = {"LSTM": LSTMCell, "GRU": GRUCell}.get(rnn.mode, RNNCell)
+    cell_cls = {Mode.LSTM: LSTMCell, Mode.GRU: GRUCell}.get(rnn.mode, RNNCell)
     x = x if not rnn.batch_first else x.transpose(0, 1)
     cell = cell_cls(rnn.input_size, rnn.hidden_size, bias=rnn.bias)
     if cell_cls is RNNCell:
@@ -26,12 +26,11 @@ def gradient_norms_through_time(rnn, x: Tensor, loss_fn=None) -> np.ndarray:
         src = getattr(rnn, name + "_l0", None)
         if src is not None:
             setattr(cell, name, src)
-    prev = use_fused(False)
-    try:
+    with mg.reference_mode():  # the composed steps: each step's state is its own tensor
         h = c = None
         states = []
         for t in range(x.shape[0]):
-            if rnn.mode == "LSTM":
+            if rnn.mode == Mode.LSTM:
                 h, c = cell(x[t], None if h is None else (h, c))
             else:
                 h = cell(x[t], h)
@@ -40,7 +39,5 @@ def gradient_norms_through_time(rnn, x: Tensor, loss_fn=None) -> np.ndarray:
         out = mg.stack(states, 0)
         loss = loss_fn(out) if loss_fn is not None else states[-1].sum()
         loss.backward()
-    finally:
-        use_fused(prev)
-    return np.array([float(np.linalg.norm(s.grad.data)) if s.grad is not None else 0.0
+    return np.array([float(np.linalg.norm(s.grad.numpy())) if s.grad is not None else 0.0
                      for s in states])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit, pick
+from minigrad.kernels import jit, pick
 
 
 def cross_entropy_rows_ref(x: np.ndarray, t: np.ndarray, ignore_index: int,
@@ -21,7 +21,9 @@ def cross_entropy_rows_ref(x: np.ndarray, t: np.ndarray, ignore_index: int,
     m = x.max(1, keepdims=True)
     lse = m + np.log(np.exp(x - m).sum(1, keepdims=True))
     picked = np.take_along_axis(x, tt[:, None], 1)
-    loss = (1 - smoothing) * (lse - picked)[:, 0] + smoothing * (lse[:, 0] - x.mean(1))
+    loss = (lse - picked)[:, 0]
+    if smoothing:  # (skipped at 0: a -inf logit makes the mean -inf, and 0 * inf is nan)
+        loss = (1 - smoothing) * loss + smoothing * (lse[:, 0] - x.mean(1))
     grad = np.exp(x - lse) - smoothing / c
     grad[np.arange(n), tt] -= 1 - smoothing
     return np.where(keep, loss, 0).astype(x.dtype), np.where(keep[:, None], grad, 0).astype(
@@ -48,7 +50,9 @@ def _ce_kernel(x, t, ignore_index, smoothing):
             s += e
             tot += x[i, j]
         lse = m + np.log(s)
-        loss[i] = (1 - smoothing) * (lse - x[i, t[i]]) + smoothing * (lse - tot / c)
+        loss[i] = lse - x[i, t[i]]
+        if smoothing != 0:
+            loss[i] = (1 - smoothing) * loss[i] + smoothing * (lse - tot / c)
         inv = 1.0 / s
         for j in range(c):
             grad[i, j] = grad[i, j] * inv - smoothing / c

@@ -19,10 +19,24 @@ weight gradients are then two GEMMs outside: dW_hh = sum_s dgh^T h_prev, db_hh =
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
+from enum import IntEnum
 
 import numpy as np
 
-from ._jit import jit, pick
+from minigrad.kernels import jit, pick
+
+
+class Mode(IntEnum):
+    """The four recurrences, shared by the cells, the fused op and the kernels."""
+
+    RNN_TANH = 0
+    RNN_RELU = 1
+    LSTM = 2
+    GRU = 3
+
+
+GATES = {Mode.RNN_TANH: 1, Mode.RNN_RELU: 1, Mode.LSTM: 4, Mode.GRU: 3}
 
 
 def _sig(x):
@@ -149,7 +163,7 @@ def _tanh(x, fast):
     p = ((((((c[1] * x2 + c[2]) * x2 + c[3]) * x2 + c[4]) * x2 + c[5]) * x2 + c[6]) * x2
          + c[7])
     q = ((c[8] * x2 + c[9]) * x2 + c[10]) * x2 + c[11]
-    return x * p / q
+    return min(max(x * p / q, -_ONE[0]), _ONE[0])  # the fit overshoots 1 by an ulp near 9
 
 
 @jit(inline="always")
@@ -290,23 +304,42 @@ def _allocate_forward(mode, xp, h0, c0):
 # Saved activations of the stepwise path, recycled.  Measured here: a fresh 4 MB array costs
 # ~5 ms of first-touch page faults before the kernel can write it, refilling a recycled one
 # 0.16 ms.  A buffer goes back to the pool only when every array viewing it has been freed
-# (so a graph kept with retain_graph=True keeps its buffers).
-_FREE: dict[int, list[np.ndarray]] = {}
-_KEEP = 8  # buffers kept per size
+# (so a graph kept with retain_graph=True keeps its buffers).  The pool is bounded in bytes:
+# when sequence lengths change from batch to batch, the least recently returned sizes go.
+_FREE: OrderedDict[int, list[np.ndarray]] = OrderedDict()
+POOL_BYTES = 64 * 2 ** 20  # at most this much memory sits idle in the pool
+_pooled = [0]  # bytes now in the pool
 
 
 def _recycled(shape, dtype) -> np.ndarray:
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    free = _FREE.setdefault(nbytes, [])
-    buf = free.pop() if free else np.empty(nbytes, np.uint8)
+    free = _FREE.get(nbytes)
+    if free:
+        buf = free.pop()
+        _pooled[0] -= nbytes
+    else:
+        buf = np.empty(nbytes, np.uint8)
     arr = buf.view(dtype).reshape(shape)
-    weakref.finalize(arr, _give_back, free, buf)
+    weakref.finalize(arr, _give_back, buf)
     return arr
 
 
-def _give_back(free: list, buf: np.ndarray) -> None:
-    if len(free) < _KEEP:
-        free.append(buf)
+def _give_back(buf: np.ndarray) -> None:
+    n = buf.nbytes
+    if n > POOL_BYTES:
+        return
+    while _pooled[0] + n > POOL_BYTES and _FREE:  # evict the least recently used sizes
+        size, bufs = next(iter(_FREE.items()))
+        _pooled[0] -= size * len(bufs)
+        del _FREE[size]
+    _FREE.setdefault(n, []).append(buf)
+    _FREE.move_to_end(n)
+    _pooled[0] += n
+
+
+def pooled_bytes() -> int:
+    """Bytes of idle buffers kept for reuse (bounded by ``POOL_BYTES``)."""
+    return _pooled[0]
 
 
 @jit
@@ -383,7 +416,35 @@ def _c(a, dtype):
 STEPWISE_ABOVE = 2048
 
 
+def check_forward(mode, xp, h0, c0, w_hh, b_hh, mask) -> None:
+    """Everything the jitted loops index by must agree: validated before they are entered."""
+    if xp.ndim != 3 or h0.ndim != 2 or c0.shape != h0.shape or mask.ndim != 2:
+        raise ValueError(f"recurrence: expected xp (T, B, G), h0 and c0 (B, H), mask (T, B); "
+                         f"got {xp.shape}, {h0.shape}, {c0.shape}, {mask.shape}")
+    T, B, G = xp.shape
+    H = h0.shape[1]
+    if int(mode) not in (0, 1, 2, 3) or G != GATES[Mode(int(mode))] * H or h0.shape[0] != B \
+            or w_hh.shape != (G, H) or b_hh.shape != (G,) or mask.shape != (T, B):
+        raise ValueError(f"recurrence (mode {mode}): shapes do not agree: xp {xp.shape}, h0 "
+                         f"{h0.shape}, w_hh {w_hh.shape}, b_hh {b_hh.shape}, mask {mask.shape}")
+
+
+def check_backward(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask) -> None:
+    T, B, H = dout.shape
+    G = w_hh.shape[0]
+    want = {"dh_n": (dh_n.shape, (B, H)), "dc_n": (dc_n.shape, (B, H)),
+            "hs": (hs.shape, (T + 1, B, H)), "cs": (cs.shape, (T + 1, B, H)),
+            "acts": (acts.shape, (T, B, G)), "aux": (aux.shape, (T, B, H)),
+            "w_hh": (w_hh.shape, (G, H)), "mask": (mask.shape, (T, B))}
+    bad = {k: v for k, v in want.items() if v[0] != v[1]}
+    if bad or int(mode) not in (0, 1, 2, 3):
+        raise ValueError(f"recurrence backward (mode {mode}): shapes do not agree: "
+                         + ", ".join(f"{k} {a} (expected {b})" for k, (a, b) in bad.items()))
+
+
 def _forward_numba(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
+    check_forward(mode, xp, h0, c0, w_hh, b_hh, mask)
+    mode = int(mode)
     dt = xp.dtype
     fast = True if dt == np.float32 else None  # None, not False: Numba prunes `is None`
     if h0.size <= STEPWISE_ABOVE:
@@ -397,7 +458,10 @@ def _forward_numba(mode, xp, h0, c0, w_hh, b_hh, mask, reverse):
 
 
 def _backward_numba(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
+    check_backward(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask)
+    mode = int(mode)
     dt = dout.dtype
+    hs, cs, acts, aux = (_c(a, dt) for a in (hs, cs, acts, aux))
     run = _backward_stepwise if dh_n.size > STEPWISE_ABOVE else _backward_kernel
     return run(mode, _c(dout, dt), _c(dh_n, dt), _c(dc_n, dt), hs, cs, acts, aux,
                _c(w_hh, dt), _c(mask, dt), reverse)

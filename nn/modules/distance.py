@@ -1,0 +1,4 @@
+"""``torch.nn.modules.distance``: CosineSimilarity, PairwiseDistance."""
+from ..distance import CosineSimilarity, PairwiseDistance
+
+__all__ = ["CosineSimilarity", "PairwiseDistance"]
