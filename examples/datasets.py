@@ -13,8 +13,12 @@ el_nino                monthly sea temperature off Peru, 1950-2010      public d
 =====================  ===============================================  =====================
 
 Sources and licences: examples/data/README.md.  ``sentiment_sentences`` and
-``tagged_sentences`` read the full sets (``sentiment_labelled_sentences.txt.gz``,
-``ud_english_ewt.txt.gz``) when they are in ``data/``, else the small samples committed there.
+``tagged_sentences`` read the full sets when they can be found, else the small samples
+committed in ``data/``.  They are looked for in ``data/``, in the folder named by the
+environment variable ``MINIGRAD_DATA``, and in ``shared/data/`` beside the repository, each
+either in our one-file form (``sentiment_labelled_sentences.txt.gz``, ``ud_english_ewt.txt.gz``)
+or as published: UCI's ``amazon_cells_labelled.txt``, ``imdb_labelled.txt`` and
+``yelp_labelled.txt``, and UD's ``en_ewt-ud-{train,dev,test}.conllu``.
 """
 from __future__ import annotations
 
@@ -25,18 +29,59 @@ import re
 import numpy as np
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+UCI_FILES = ("amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt")
+UD_FILES = ("en_ewt-ud-train.conllu", "en_ewt-ud-dev.conllu", "en_ewt-ud-test.conllu")
 
 
-def _lines(name: str) -> list[str]:
-    """Non-empty, non-comment lines of ``data/name`` (gzip-compressed if it ends in .gz)."""
-    path = os.path.join(DATA, name)
-    opener = gzip.open if name.endswith(".gz") else open
+def data_dirs() -> list[str]:
+    """Where data files are looked for, in order: ``examples/data/``, ``$MINIGRAD_DATA``,
+    and ``shared/data/`` beside the repository (where shared data sets are kept)."""
+    dirs = [DATA]
+    if os.environ.get("MINIGRAD_DATA"):
+        dirs.append(os.environ["MINIGRAD_DATA"])
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dirs.append(os.path.join(os.path.dirname(repo), "shared", "data"))
+    return dirs
+
+
+def _find(*names: str) -> list[str] | None:
+    """Paths of all ``names`` in the first data folder holding every one of them."""
+    for d in data_dirs():
+        paths = [os.path.join(d, n) for n in names]
+        if all(os.path.isfile(p) for p in paths):
+            return paths
+    return None
+
+
+def _lines(path: str) -> list[str]:
+    """Non-empty, non-comment lines of a file (gzip-compressed if it ends in .gz); a bare
+    name means ``data/name``."""
+    path = path if os.sep in path else os.path.join(DATA, path)
+    opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         return [ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith("#")]
 
 
-def _first_present(*names: str) -> str:
-    return next(n for n in names if os.path.exists(os.path.join(DATA, n)))
+def read_conllu(path: str) -> list[list[tuple[str, str]]]:
+    """(word, UPOS) sentences of a CoNLL-U file: word lines only, so multi-word token ranges
+    (``3-4``) and empty nodes (``5.1``) are skipped, as UD's own tagging evaluation does."""
+    sentences, words = [], []
+    with open(path, encoding="utf-8") as f:
+        for ln in f:
+            ln = ln.rstrip("\n")
+            if not ln:
+                if words:
+                    sentences.append(words)
+                words = []
+            elif not ln.startswith("#"):
+                cols = ln.split("\t")
+                if len(cols) != 10:
+                    raise ValueError(f"{path}: not a CoNLL-U word line (10 columns): {ln!r}")
+                if cols[0].isdigit():
+                    words.append((cols[1], cols[3]))
+    if words:
+        sentences.append(words)
+    return sentences
 
 
 def tokenize(text: str) -> list[str]:
@@ -45,17 +90,23 @@ def tokenize(text: str) -> list[str]:
 
 
 def sentiment_sentences() -> tuple[list[str], np.ndarray]:
-    """Review sentences and their labels (1 positive, 0 negative)."""
-    rows = [ln.split("\t") for ln in _lines(_first_present(
-        "sentiment_labelled_sentences.txt.gz", "imdb_labelled_sample.txt"))]
-    return [r[0] for r in rows], np.array([int(r[1]) for r in rows])
+    """Review sentences and their labels (1 positive, 0 negative): all 3,000 when the full set
+    is found (see the module docstring), else the 391-sentence sample."""
+    paths = _find("sentiment_labelled_sentences.txt.gz") or _find(*UCI_FILES) \
+        or [os.path.join(DATA, "imdb_labelled_sample.txt")]
+    rows = [ln.split("\t") for p in paths for ln in _lines(p)]
+    return [r[0].strip() for r in rows], np.array([int(r[1]) for r in rows])
 
 
 def tagged_sentences() -> list[list[tuple[str, str]]]:
-    """Sentences as lists of (word, universal POS tag)."""
-    lines = _lines(_first_present("ud_english_ewt.txt.gz", "ud_english_ewt_sample.txt"))
+    """Sentences as lists of (word, universal POS tag): all of UD English-EWT when found (see
+    the module docstring), else its first 50 sentences."""
+    conllu = _find(*UD_FILES)
+    if conllu and not _find("ud_english_ewt.txt.gz"):
+        return [s for p in conllu for s in read_conllu(p)]
+    path = (_find("ud_english_ewt.txt.gz") or [os.path.join(DATA, "ud_english_ewt_sample.txt")])[0]
     return [[tuple(tok.rsplit("/", 1)) for tok in ln.split("\t")[-1].split(" ")]
-            for ln in lines]
+            for ln in _lines(path)]
 
 
 def sentence_pairs() -> list[tuple[str, str]]:

@@ -117,3 +117,47 @@ def test_plot_attention_leaves_the_backend_alone(tmp_path):
     path = plot_attention(np.full((2, 3), 1 / 3), list("abc"), list("xy"), str(tmp_path / "a.png"))
     assert mpl.get_backend() == before
     assert os.path.getsize(path) > 1000
+
+
+def _datasets_module():
+    spec = importlib.util.spec_from_file_location("lesson_datasets",
+                                                  os.path.join(EXAMPLES, "datasets.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_full_sets_are_read_as_published_from_a_data_folder(tmp_path, monkeypatch):
+    """The full sentiment and tagging sets are found in $MINIGRAD_DATA (or shared/data/) in
+    the form their publishers ship: UCI's three labelled files and UD's CoNLL-U files, with
+    multi-word token ranges and empty nodes skipped."""
+    ds = _datasets_module()
+    samples = (len(ds.sentiment_sentences()[0]), len(ds.tagged_sentences()))
+    for i, name in enumerate(ds.UCI_FILES):
+        (tmp_path / name).write_text(f"Great film {i}.  \t1\nAwful, dull {i}.\t0\n",
+                                     encoding="utf-8")
+    conllu = ("# sent_id = a\n# text = I can't.\n"
+              "1\tI\tI\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n"
+              "2-3\tcan't\t_\t_\t_\t_\t_\t_\t_\t_\n"
+              "2\tca\tcan\tAUX\tMD\t_\t0\troot\t_\t_\n"
+              "3\tn't\tnot\tPART\tRB\t_\t2\tadvmod\t_\t_\n"
+              "3.1\tgo\tgo\tVERB\tVB\t_\t_\t_\t2:conj\t_\n"
+              "4\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n\n")
+    for name in ds.UD_FILES:
+        (tmp_path / name).write_text(conllu, encoding="utf-8")
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path))
+    texts, labels = ds.sentiment_sentences()
+    assert texts[:2] == ["Great film 0.", "Awful, dull 0."] and len(texts) == 6
+    assert labels.tolist() == [1, 0] * 3
+    tagged = ds.tagged_sentences()
+    assert tagged == [[("I", "PRON"), ("ca", "AUX"), ("n't", "PART"), (".", "PUNCT")]] * 3
+    monkeypatch.delenv("MINIGRAD_DATA")  # without it: the committed samples again
+    assert (len(ds.sentiment_sentences()[0]), len(ds.tagged_sentences())) == samples
+
+
+def test_a_malformed_conllu_line_is_named(tmp_path):
+    ds = _datasets_module()
+    bad = tmp_path / "bad.conllu"
+    bad.write_text("1\tI\tPRON\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a CoNLL-U word line"):
+        ds.read_conllu(str(bad))
