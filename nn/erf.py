@@ -2,8 +2,9 @@
 
     gelu(x) = x Phi(x),  Phi(x) = (1 + erf(x / sqrt 2)) / 2
 
-erf itself (Cody's numpy reference, the Numba kernel and the ``Erf`` op) lives in the engine,
-``minigrad.ops.pointwise``; it is re-exported here for the code that imported it from nn.
+erf itself lives in the engine (Cody's numpy reference and the Numba kernel in
+``minigrad.kernels.erf``, the ``Erf`` op in ``minigrad.ops.pointwise``); it is re-exported
+here for the code that imported it from nn.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import math
 import numpy as np
 
 from minigrad import Function
-from minigrad.ops.pointwise import Erf, erf_np, erf_ref
-from minigrad.ops.pointwise import erf_numba as _erf_numba
+from minigrad.kernels.erf import erf_np, erf_ref
+from minigrad.kernels.erf import erf_numba as _erf_numba
+from minigrad.ops.pointwise import Erf
 
 __all__ = ["Erf", "Gelu", "erf_np", "erf_ref", "_erf_numba"]
 
