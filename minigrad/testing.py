@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .tensor import Tensor
+from .tensor import Tensor, where
 
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
@@ -100,8 +100,6 @@ BINARY_OPS = {
 def _where_pos(a, b):
     """where(a > 0, a^2 b, 0): exercises ``where`` yet stays C^1 across the switch at a = 0
     (a plain where(a > 0, a, b) jumps there and finite differences would rightly fail)."""
-    from .tensor import where
-
     return where(a.detach() > 0, a * a * b, a * a * b * 0.0)
 
 
