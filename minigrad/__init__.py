@@ -112,6 +112,7 @@ from .sampling import (
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, cat, chunk, matmul, split, stack, where
+from .threads import get_num_threads, set_num_threads
 from .tensor_types import (
     BoolTensor,
     ByteTensor,

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 import minigrad as mg
-from minigrad import Tensor
+from minigrad import Tensor, threads
 
 from . import functional as F
 from .cells import GATES, run_direction_composed
@@ -103,6 +103,7 @@ class RNNBase(Module):
         A ``PackedSequence`` input gives a ``PackedSequence`` output (as torch)."""
         if isinstance(input, PackedSequence):  # unpack, run with lengths=, pack the output
             return rnn_forward_packed(self, input, hx, lengths)
+        threads.adapt()  # BLAS threads for the load right now (see minigrad.threads)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, "
                              f"got shape {input.shape}")
