@@ -7,14 +7,17 @@ beside one other CPU-bound process on 2 cores it means three runnable threads on
 and the step ran 3x slower than with BLAS on one thread (medium LSTM of
 ``benchmarks/run.py``: 88k tokens/s quiet, 30k busy at 2 threads, 69k busy at 1 thread).
 
-The automatic policy (the default) samples the machine's load at most every
-``SAMPLE_SECONDS``: other processes' CPU time (``/proc/stat``'s busy ticks minus this
-process's own CPU time) over wall time, in cores.  BLAS then gets the cores the others leave
-free, ``round(cores - others)``, at least 1 and at most the ceiling: ``set_num_threads(n)``,
-else the first of ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
-``MKL_NUM_THREADS`` set in the environment, else the cores.  A thread count the user chose
-(by call or environment variable) is obeyed as is and never adapted; ``set_num_threads(None)``
-hands the choice back to the policy.
+The automatic policy (the default) looks at two signals, each cheap (one small /proc read):
+every ``SAMPLE_SECONDS``, how long the calling thread sat runnable but waiting for a core
+(``/proc/thread-self/schedstat``, in ns): above ``WAIT_LIMIT`` of the wall time, BLAS sheds a
+thread at once; and every ``LOAD_SECONDS``, other processes' CPU use (``/proc/stat``'s busy
+ticks minus this process's CPU time, over wall time, in cores): BLAS gets the cores the others
+leave free, ``round(cores - others)``, at least 1 and at most the ceiling.  So a busy process
+costs at most ~50 ms at the wrong setting, and threads come back only once the load has been
+low for a long window.  The ceiling is ``set_num_threads(n)``, else the first of
+``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` set in the environment,
+else the cores.  A thread count the user chose (by call or environment variable) is obeyed
+as is and never adapted; ``set_num_threads(None)`` hands the choice back to the policy.
 
 The BLAS is the OpenBLAS numpy loaded (numpy's wheels bundle ``scipy_openblas``, whose
 symbols carry a prefix and suffix); with any other BLAS, or without ``/proc``, everything
@@ -34,7 +37,9 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-SAMPLE_SECONDS = 0.15  # how often ``adapt`` looks at the load (reading /proc/stat: ~50 us)
+SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (~20 us)
+LOAD_SECONDS = 0.5     # how often it reads other processes' load (/proc/stat: ~50 us)
+WAIT_LIMIT = 0.15      # share of wall time spent waiting for a core that means contention
 HYSTERESIS = 0.2       # cores: a thread is added back only once others leave this much more
 
 # (set, get) symbol pairs, newest numpy wheels first, then a plain OpenBLAS
@@ -94,11 +99,30 @@ class Blas:
 
 
 class LoadMeter:
-    """Other processes' CPU use in cores since the previous ``sample`` (None without /proc)."""
+    """Other processes' CPU use in cores since the previous ``sample``, and the share of wall
+    time the calling thread waited for a core since the previous ``waiting`` (None without
+    /proc)."""
 
     def __init__(self):
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.last = self._read()
+        self.last_wait = self._read_wait()
+
+    @staticmethod
+    def _read_wait() -> tuple[int, float, int] | None:
+        try:
+            with open("/proc/thread-self/schedstat", "rb") as f:
+                wait_ns = int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        return threading.get_ident(), time.monotonic(), wait_ns
+
+    def waiting(self) -> float | None:
+        now = self._read_wait()
+        last, self.last_wait = self.last_wait, now
+        if now is None or last is None or last[0] != now[0] or now[1] <= last[1]:
+            return None
+        return (now[2] - last[2]) * 1e-9 / (now[1] - last[1])
 
     def _read(self) -> tuple[float, float, float] | None:
         try:
@@ -145,7 +169,7 @@ class Policy:
         self.explicit: int | None = None
         self.env = _env_threads()
         self.meter: LoadMeter | None = None
-        self.next_sample = 0.0
+        self.next_sample = self.next_load = 0.0
         self.current = self.blas.get() or self.ceiling()
 
     def ceiling(self) -> int:
@@ -181,12 +205,18 @@ class Policy:
             self.next_sample = now + SAMPLE_SECONDS
             if self.meter is None:
                 self.meter = LoadMeter()
+                self.next_load = now + LOAD_SECONDS
                 return self.current
-            others = self.meter.sample()
-            if others is not None:
-                n = self.choose(others)
-                if n != self.current:
-                    self.apply(n)
+            waiting = self.meter.waiting()
+            if self.current > 1 and waiting is not None and waiting > WAIT_LIMIT:
+                self.apply(self.current - 1)
+                self.meter.sample()  # the next load window starts now
+                self.next_load = now + LOAD_SECONDS
+            elif now >= self.next_load:
+                self.next_load = now + LOAD_SECONDS
+                others = self.meter.sample()
+                if others is not None and self.choose(others) != self.current:
+                    self.apply(self.choose(others))
         return self.current
 
 
