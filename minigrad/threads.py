@@ -26,15 +26,11 @@ here is a no-op that says so once at debug level.
 from __future__ import annotations
 
 import ctypes
-import glob
-import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (~20 us)
@@ -51,6 +47,8 @@ _SYMBOLS = (("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_thread
 
 def _loaded_libraries() -> list[str]:
     """Paths of shared libraries that may be numpy's OpenBLAS, loaded ones first."""
+    import glob
+
     paths = []
     try:
         with open("/proc/self/maps") as f:
@@ -83,8 +81,11 @@ class Blas:
                     self._get.argtypes, self._get.restype = [], ctypes.c_int
                     self.library = path
                     return
-        log.debug("minigrad.threads: no OpenBLAS thread control found beside numpy; "
-                  "thread settings only apply to Numba")
+        import logging  # (only here: importing it costs 1.4 ms of every import minigrad)
+
+        logging.getLogger(__name__).debug(
+            "minigrad.threads: no OpenBLAS thread control found beside numpy; thread "
+            "settings only apply to Numba's parallel kernels")
 
     @property
     def available(self) -> bool:
