@@ -187,19 +187,20 @@ class Affine(Function):
         np.matmul(x2, w.T, out=y)
         if b is not None:
             y += b
-        ctx.save_for_backward(x2, w)
+        # x itself is saved (so an in-place change to it is caught); its contiguous copy too
+        # when one was made (no one else holds it), so backward need not copy again
+        ctx.save_for_backward(x, w, None if x.flags.c_contiguous else x2)
         return y.reshape(x.shape[:-1] + w.shape[:1])
 
     @staticmethod
     def backward(ctx, g):
-        if isinstance(g, Tensor):  # create_graph: the same rule on the inputs as Tensors
-            x, w, _ = ctx.inputs
-            x2 = x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])
-        else:
-            x2, w = ctx.saved_tensors
+        x, w, x2 = ctx.saved_tensors
+        rows = int(np.prod(x.shape[:-1]))
+        if x2 is None or isinstance(g, Tensor):  # (under create_graph x is the input Tensor)
+            x2 = x.reshape(rows, x.shape[-1])
         nx, nw, nb = ctx.needs_input_grad
-        g2 = g.reshape(x2.shape[0], g.shape[-1])
-        return ((g2 @ w).reshape(ctx.inputs[0].shape) if nx else None,
+        g2 = g.reshape(rows, g.shape[-1])
+        return ((g2 @ w).reshape(x.shape) if nx else None,
                 g2.T @ x2 if nw else None, g2.sum(0) if nb else None)
 
 

@@ -259,6 +259,15 @@ def test_linear_affine_equals_the_composed_definition(data, bias, transposed):
         np.testing.assert_allclose(a, r, rtol=1e-5, atol=1e-5)
 
 
+def test_linear_catches_an_input_changed_in_place():
+    x, w = mg.ones(3, 2, requires_grad=True), mg.ones(4, 2, requires_grad=True)
+    y = x * 1
+    out = F.linear(y, w)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 @needs_torch
 def test_linear_shape_error():
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
