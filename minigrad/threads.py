@@ -30,7 +30,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 
 ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (~20 us)
@@ -281,26 +280,3 @@ class num_threads:
     def __exit__(self, *exc):
         set_num_threads(self.prev)
 
-
-_pool = None
-
-
-def parallel_rows(fn: Callable[[int, int], None], n: int, min_rows: int = 1) -> None:
-    """Run ``fn(lo, hi)`` over ``[0, n)`` split into one contiguous chunk per thread in force
-    (``current_num_threads``), chunks of at least ``min_rows``; the caller's thread runs one.
-    For numpy work on disjoint rows: numpy's ufuncs and reductions release the GIL, so the
-    chunks really run at once.  ``fn`` must only write rows ``lo:hi`` of its outputs."""
-    global _pool
-    k = min(current_num_threads(), n // max(min_rows, 1))
-    if k <= 1:
-        fn(0, n)
-        return
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _pool = ThreadPoolExecutor(max_workers=max(policy().cores - 1, 1),
-                                   thread_name_prefix="minigrad-rows")
-    bounds = [n * i // k for i in range(k + 1)]
-    futures = [_pool.submit(fn, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    fn(bounds[0], bounds[1])
-    for f in futures:
-        f.result()

@@ -1,8 +1,6 @@
 """minigrad.threads: the thread setting (torch's set/get_num_threads), the environment
 variables that fix it, the automatic policy's choice under load, the load meter's arithmetic,
-graceful degradation without OpenBLAS, and parallel_rows' cover of the rows."""
-import threading
-
+and graceful degradation without OpenBLAS."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -166,22 +164,6 @@ def test_without_openblas_everything_is_a_no_op(monkeypatch):
     b = threads.Blas()
     assert not b.available and b.get() is None
     b.set(1)  # no error
-
-
-@pytest.mark.parametrize("n, k, min_rows", [(0, 2, 1), (1, 2, 1), (7, 2, 1), (100, 2, 30),
-                                            (100, 1, 1), (5, 2, 10)])
-def test_parallel_rows_covers_every_row_once(n, k, min_rows):
-    seen = np.zeros(n, int)
-    callers = set()
-
-    def fn(lo, hi):
-        callers.add(threading.get_ident())
-        seen[lo:hi] += 1
-
-    with threads.num_threads(k):
-        threads.parallel_rows(fn, n, min_rows)
-    assert (seen == 1).all()
-    assert len(callers) <= max(1, min(k, n // min_rows))
 
 
 def test_training_step_agrees_at_one_and_two_threads():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.kernels import jit, pick
-from minigrad.threads import parallel_rows
 
 
 def cross_entropy_rows_ref(x: np.ndarray, t: np.ndarray, ignore_index: int,
@@ -63,7 +62,6 @@ def _ce_kernel(x, t, ignore_index, smoothing):
 
 SMALL = 8192  # measured: the fused loop wins below this many logits, numpy's SIMD above
 BLOCK = 16384  # logits per block of the numpy path: its few passes stay in the L2 cache
-PARALLEL = 1 << 18  # logits from which blocks run on several threads (below, 2 threads lost)
 
 
 def cross_entropy_rows_blocked(x: np.ndarray, t: np.ndarray, ignore_index: int,
@@ -79,26 +77,24 @@ def cross_entropy_rows_blocked(x: np.ndarray, t: np.ndarray, ignore_index: int,
     keep = t != ignore_index
     tt = np.where(keep, t, 0)
 
-    def rows(lo: int, hi: int) -> None:
-        for a in range(lo, hi, max(1, BLOCK // max(c, 1))):
-            b = min(a + max(1, BLOCK // max(c, 1)), hi)
-            xb, gb = x[a:b], grad[a:b]
-            m = xb.max(1, keepdims=True)
-            np.subtract(xb, m, out=gb)
-            np.exp(gb, out=gb)
-            s = gb.sum(1, keepdims=True)
-            lse = (m + np.log(s))[:, 0]
-            r = np.arange(a, b)
-            lb = lse - x[r, tt[a:b]]
-            if smoothing:
-                lb = (1 - smoothing) * lb + smoothing * (lse - xb.mean(1))
-            loss[a:b] = lb
-            gb *= 1 / s
-            if smoothing:
-                gb -= smoothing / c
-            grad[r, tt[a:b]] -= 1 - smoothing
-
-    parallel_rows(rows, n, min_rows=max(1, PARALLEL // max(c, 1)))
+    step = max(1, BLOCK // max(c, 1))
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        xb, gb = x[a:b], grad[a:b]
+        m = xb.max(1, keepdims=True)
+        np.subtract(xb, m, out=gb)
+        np.exp(gb, out=gb)
+        s = gb.sum(1, keepdims=True)
+        lse = (m + np.log(s))[:, 0]
+        r = np.arange(a, b)
+        lb = lse - x[r, tt[a:b]]
+        if smoothing:
+            lb = (1 - smoothing) * lb + smoothing * (lse - xb.mean(1))
+        loss[a:b] = lb
+        gb *= 1 / s
+        if smoothing:
+            gb -= smoothing / c
+        grad[r, tt[a:b]] -= 1 - smoothing
     if not keep.all():
         loss[~keep] = 0
         grad[~keep] = 0
