@@ -183,3 +183,20 @@ def test_training_step_agrees_at_one_and_two_threads():
     (l1, g1), (l2, g2) = run(1), run(2)
     np.testing.assert_allclose(l1, l2, rtol=1e-6)
     np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-6)
+
+
+def test_numba_parallel_kernels_follow_the_setting():
+    numba = pytest.importorskip("numba")
+
+    @numba.njit(parallel=True)
+    def total(a):
+        s = 0.0
+        for i in numba.prange(a.size):
+            s += a[i]
+        return s
+
+    assert total(np.ones(10)) == 10  # starts Numba's thread pool
+    with threads.num_threads(1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == min(threads.current_num_threads(),
+                                          numba.config.NUMBA_NUM_THREADS)
