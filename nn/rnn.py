@@ -50,13 +50,6 @@ def lengths_mask(lengths, T: int, B: int) -> np.ndarray | None:
     return np.arange(T)[:, None] < ln[None, :]
 
 
-def project_inputs(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, batch_first: bool) -> Tensor:
-    """xp = x W_ih^T + b_ih for every step at once, (T, B, G) time-major: one GEMM with the
-    bias added in place (``F.linear``).  A batch-first x (B, T, F) is reordered on its narrow
-    side (F values per token) on its way in, never xp."""
-    return F.linear(x.transpose(0, 1) if batch_first else x, w_ih, b_ih)
-
-
 class RNNBase(Module):
     mode = Mode.RNN_TANH
 
@@ -116,8 +109,9 @@ class RNNBase(Module):
                              f"got shape {input.shape}")
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
-        bf = batched and self.batch_first  # x stays batch-first: the projection reorders it
-        B, T, n_in = x.shape if bf else (x.shape[1], x.shape[0], x.shape[2])
+        if batched and self.batch_first:  # a view: the projection copies x (narrow), not xp
+            x = x.transpose(0, 1)
+        T, B, n_in = x.shape
         if n_in != self.input_size:
             raise ValueError(f"{type(self).__name__}: input.size(-1) must be equal to "
                              f"input_size. Expected {self.input_size}, got {n_in}")
@@ -142,7 +136,7 @@ class RNNBase(Module):
             outs = []
             for d in range(D):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                xp = project_inputs(layer_in, w_ih, b_ih, bf and layer == 0)
+                xp = F.linear(layer_in, w_ih, b_ih)  # one GEMM, the bias added in place
                 i = layer * D + d
                 out, h, c = run_direction(self.mode, xp, h0[i], c0[i] if is_lstm else None,
                                           w_hh, b_hh, mask, reverse=d == 1)
@@ -153,7 +147,7 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_in = F.dropout(layer_in, self.dropout, True)
         out = layer_in
-        if bf:
+        if batched and self.batch_first:
             out = out.transpose(0, 1)
         h_n = mg.stack(hs, 0)
         c_n = mg.stack(cs, 0) if is_lstm else None
