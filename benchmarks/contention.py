@@ -5,6 +5,11 @@ quiet (nothing added), busy (a Python spin loop in a subprocess, started before 
 and killed after it) and busy with BLAS on one thread (minigrad in a worker process started
 with ``OPENBLAS_NUM_THREADS=1`` and friends, so its BLAS runs on one thread as threadpoolctl's
 ``threadpool_limits(1)`` would; the spinner runs beside it the same way).
+
+The in-process minigrad runs with its default thread policy (``minigrad.threads``: BLAS sheds
+threads while the cores are contended), so busy / quiet and busy / (BLAS 1 thread) measure
+that policy; the worker's environment variables fix its BLAS at one thread (the policy obeys
+them).
 """
 from __future__ import annotations
 

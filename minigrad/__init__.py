@@ -123,6 +123,7 @@ from .tensor_types import (
     LongTensor,
     ShortTensor,
 )
+from .threads import get_num_threads, set_num_threads
 
 # torch's dtype names, as numpy dtypes (so ``t.dtype == mg.float32``); float/int/bool shadow
 # the builtins only as attributes of this package

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from minigrad import Tensor
+from minigrad import Function, Tensor, threads
 
 from .activation_functional import (  # noqa: F401
     celu,
@@ -173,14 +173,53 @@ def layer_norm(x: Tensor, normalized_shape, weight=None, bias=None, eps: float =
 # ----------------------------------------------------------------------------- linear maps
 
 
+class Affine(Function):
+    """y = x W^T + b for x (..., in), W (out, in), b (out,) or None -> (..., out), as one GEMM
+    written straight into y and the bias added in place (no temporaries, no separate add
+    node); a non-contiguous x is copied once on its way in, as the matrix product would.
+    dx = dy W,  dW = dy^T x,  db = sum of dy over all rows (x and dy viewed as matrices)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        rows = int(np.prod(x.shape[:-1]))
+        x2 = np.ascontiguousarray(x).reshape(rows, x.shape[-1])
+        y = np.empty((rows, w.shape[0]), x.dtype)
+        np.matmul(x2, w.T, out=y)
+        if b is not None:
+            y += b
+        # x itself is saved (so an in-place change to it is caught); its contiguous copy too
+        # when one was made (no one else holds it), so backward need not copy again
+        ctx.save_for_backward(x, w, None if x.flags.c_contiguous else x2)
+        return y.reshape(x.shape[:-1] + w.shape[:1])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, x2 = ctx.saved_tensors
+        rows = int(np.prod(x.shape[:-1]))
+        if x2 is None or isinstance(g, Tensor):  # (under create_graph x is the input Tensor)
+            x2 = x.reshape(rows, x.shape[-1])
+        nx, nw, nb = ctx.needs_input_grad
+        g2 = g.reshape(rows, g.shape[-1])
+        return ((g2 @ w).reshape(x.shape) if nx else None,
+                g2.T @ x2 if nw else None, g2.sum(0) if nb else None)
+
+
 def linear(input, weight, bias=None) -> Tensor:
-    """y = x W^T + b;  x (..., in), W (out, in), b (out,) -> (..., out)."""
+    """y = x W^T + b;  x (..., in), W (out, in), b (out,) -> (..., out).  Runs ``Affine``
+    (one GEMM, bias in place) for float inputs of one dtype, else (and in reference mode)
+    the readable ``x @ W.T + b``."""
+    threads.adapt()  # BLAS threads for the load right now (see minigrad.threads)
     input, weight = _t(input), _t(weight)
     if weight.ndim == 2 and input.shape[-1:] != weight.shape[1:]:
         rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
                            f"{input.shape[-1] if input.ndim else 1} and {weight.shape[1]}x"
                            f"{weight.shape[0]})")
+    if (weight.ndim == 2 and input.ndim >= 1 and input.dtype == weight.dtype
+            and input.dtype.kind == "f" and not mg.is_reference_mode()
+            and (bias is None or (isinstance(bias, Tensor) and bias.shape == weight.shape[:1]
+                                  and bias.dtype == input.dtype))):
+        return Affine.apply(input, weight, bias)
     y = input @ weight.T
     return y if bias is None else y + bias
 

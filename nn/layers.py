@@ -44,8 +44,7 @@ class Linear(Module):
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear: expected input with last dim {self.in_features}, got "
                              f"shape {x.shape}")
-        y = x @ self.weight.T
-        return y + self.bias if self.bias is not None else y
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

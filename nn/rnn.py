@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 import minigrad as mg
-from minigrad import Tensor
+from minigrad import Tensor, threads
 
 from . import functional as F
 from .cells import GATES, run_direction_composed
@@ -103,12 +103,13 @@ class RNNBase(Module):
         A ``PackedSequence`` input gives a ``PackedSequence`` output (as torch)."""
         if isinstance(input, PackedSequence):  # unpack, run with lengths=, pack the output
             return rnn_forward_packed(self, input, hx, lengths)
+        threads.adapt()  # BLAS threads for the load right now (see minigrad.threads)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, "
                              f"got shape {input.shape}")
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
-        if batched and self.batch_first:
+        if batched and self.batch_first:  # a view: the projection copies x (narrow), not xp
             x = x.transpose(0, 1)
         T, B, n_in = x.shape
         if n_in != self.input_size:
@@ -135,9 +136,7 @@ class RNNBase(Module):
             outs = []
             for d in range(D):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                xp = layer_in @ w_ih.T
-                if b_ih is not None:
-                    xp = xp + b_ih
+                xp = F.linear(layer_in, w_ih, b_ih)  # one GEMM, the bias added in place
                 i = layer * D + d
                 out, h, c = run_direction(self.mode, xp, h0[i], c0[i] if is_lstm else None,
                                           w_hh, b_hh, mask, reverse=d == 1)

@@ -237,6 +237,37 @@ def test_linear(data, bias):
     compare(F.linear, TF.linear, *args)
 
 
+@given(data=st.data(), bias=st.booleans(), transposed=st.booleans())
+def test_linear_affine_equals_the_composed_definition(data, bias, transposed):
+    """The one-GEMM Affine against ``x @ W.T + b`` (reference mode), float32, on contiguous
+    and transposed (batch-first RNN) inputs: values and all three gradients."""
+    lead = data.draw(shapes(2, 2, 1, 5))
+    i, o = data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9))
+    x = data.draw(arrays(lead + (i,), dtype=np.float32))
+    w, b = data.draw(arrays((o, i), dtype=np.float32)), data.draw(arrays((o,), dtype=np.float32))
+    g = data.draw(arrays(lead[::-1] + (o,) if transposed else lead + (o,), dtype=np.float32))
+    out = []
+    for ref in (False, True):
+        with mg.reference_mode(ref):
+            ts = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+            xin = ts[0].transpose(0, 1) if transposed else ts[0]
+            y = F.linear(xin, ts[1], ts[2] if bias else None)
+            assert (y.grad_fn.fn.__name__ == "Affine") != ref
+            (y * mg.tensor(g)).sum().backward()
+            out.append([y.detach().numpy()] + [t.grad.numpy() for t in ts[:2 + bias]])
+    for a, r in zip(*out):
+        np.testing.assert_allclose(a, r, rtol=1e-5, atol=1e-5)
+
+
+def test_linear_catches_an_input_changed_in_place():
+    x, w = mg.ones(3, 2, requires_grad=True), mg.ones(4, 2, requires_grad=True)
+    y = x * 1
+    out = F.linear(y, w)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 @needs_torch
 def test_linear_shape_error():
     with pytest.raises(RuntimeError, match="cannot be multiplied"):

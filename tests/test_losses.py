@@ -136,6 +136,28 @@ def test_cross_entropy_kernel_equals_reference(data):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("k", [1, 2])
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]),
+       smoothing=st.sampled_from([0.0, 0.1]))
+def test_cross_entropy_blocked_path_equals_reference(k, data, dtype, smoothing):
+    """The large-input path (blocks in place) against the reference, on sizes around the
+    kernel's limit and the block size, with BLAS on ``k`` threads."""
+    from minigrad import threads
+    from nn.kernels import cross_entropy as ce
+
+    c = data.draw(st.sampled_from([1, 7, 65, 1000]))
+    n = data.draw(st.integers(1, 3 * max(ce.BLOCK, ce.SMALL) // c))
+    x = np.random.default_rng(n).uniform(-30, 30, (n, c)).astype(dtype)
+    t = np.random.default_rng(c).integers(0, c, n)
+    t[:: max(1, n // 3)] = -100
+    with threads.num_threads(k):
+        fast = ce.cross_entropy_rows(x, t, -100, smoothing)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(fast, ce.cross_entropy_rows_ref(x, t, -100, smoothing)):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
 # ----------------------------------------------------------------------------- torch parity
 # (values, gradients and double backward via ``compare``; gradchecks in float64)
 

@@ -25,12 +25,22 @@ def _linear(g: Graph, m, args: list) -> Result:
     """y = x W^T + b: Gemm for a matrix input, MatMul (+ Add) otherwise."""
     x = args[0]
     dims = g.dims(x)[:-1] + (static(m.out_features),)
-    w = g.value(m.weight, x.dtype)
-    b = "" if m.bias is None else g.value(m.bias, x.dtype)
+    return _affine_graph(g, x, m.weight, m.bias, x.dtype, dims)
+
+
+def _affine_graph(g: Graph, x, weight, bias, dtype, dims) -> Result:
+    w = g.value(weight, dtype)
+    b = "" if bias is None else g.value(bias, dtype)
     if x.ndim == 2:
-        return [(g.add("Gemm", [g.value(x), w, b], transB=1), dims)]
-    y = g.add("MatMul", [g.value(x), g.add("Transpose", [w], perm=[1, 0])])
+        return [(g.add("Gemm", [g.value(x, dtype), w, b], transB=1), dims)]
+    y = g.add("MatMul", [g.value(x, dtype), g.add("Transpose", [w], perm=[1, 0])])
     return [(g.add("Add", [y, b]) if b else y, dims)]
+
+
+def affine(g: Graph, op) -> Result:
+    """``nn.functional.Affine`` (what ``F.linear`` applies) in a traced forward."""
+    x, w, b = op.args
+    return _affine_graph(g, x, w, b, op.outputs[0].dtype, g.dims(x)[:-1] + g.dims(w)[:1])
 
 
 def _embedding(g: Graph, m, args: list) -> Result:
@@ -118,7 +128,7 @@ def supported_names() -> str:
 
 
 #: ``nn`` op (``Function``) class name -> translator, for ``nn`` ops applied in a forward
-NN_OPS: dict[str, Callable] = {"FusedRecurrence": fused_recurrence}
+NN_OPS: dict[str, Callable] = {"FusedRecurrence": fused_recurrence, "Affine": affine}
 
 
 def nn_op(fn: type) -> Callable | None:
