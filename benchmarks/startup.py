@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 JITTED_WITHIN = 120.0  # seconds of steps allowed for the background compile to finish
 
 FIRST_STEP = """
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 import minigrad, nn
 t1 = time.perf_counter()
@@ -34,9 +34,9 @@ from minigrad.kernels import compiling
 B, T, E, H, V = models.CASES[{case!r}]
 step = models.minigrad_step({cell!r}, models.initial_weights({cell!r}, E, H, V),
                             models.token_data(B, T, V))
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 step()
-t3 = time.perf_counter()
+t3, c3 = time.perf_counter(), time.process_time()
 jitted, steps = None, 1
 if compiling.status()["fallbacks"] == 0:
     jitted = t3 - t2
@@ -46,8 +46,18 @@ while jitted is None and time.perf_counter() - t2 < {within}:
     steps += 1
     if compiling.status()["fallbacks"] == before:
         jitted = time.perf_counter() - t2
+# CPU seconds spent compiling: the compile process's (while it still runs), else this
+# process's during the first step (the step itself is a small part of it)
+pid = compiling.status()["process"]
+if pid is not None:
+    with open(f"/proc/{{pid}}/stat") as f:
+        ticks = f.read().rsplit(")", 1)[1].split()
+    compile_cpu = (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")
+else:
+    compile_cpu = c3 - c2
 print("RESULT", json.dumps({{"import_s": t1 - t0, "first_step_s": t3 - t2,
-                             "jitted_after_s": jitted, "steps": steps}}), file=sys.stderr)
+                             "jitted_after_s": jitted, "steps": steps,
+                             "compile_cpu_s": compile_cpu}}), file=sys.stderr)
 import gc
 from numba.core.dispatcher import Dispatcher
 kernels = {{}}
@@ -69,7 +79,7 @@ print("KERNELS", json.dumps(kernels), file=sys.stderr)
 """
 
 PEER_FIRST_STEP = """
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 import {module}
 t1 = time.perf_counter()
@@ -90,9 +100,27 @@ print("RESULT", json.dumps({{"import_s": t1 - t0, "first_step_s": t3 - t2}}), fi
 IMPORT = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
 
+def _env(**extra) -> dict:
+    """This checkout first on the path, and Python's bytecode cached (in a private directory,
+    compiled by a first import), as an installed package has it: the import figures must not
+    include compiling every source file, which ``PYTHONDONTWRITEBYTECODE`` would force."""
+    if not _PYCACHE:
+        _PYCACHE.append(tempfile.mkdtemp(prefix="minigrad-pycache-"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPATH=ROOT, PYTHONPYCACHEPREFIX=_PYCACHE[0], **extra)
+    if len(_PYCACHE) == 1:
+        _PYCACHE.append("warm")
+        subprocess.run([sys.executable, "-c", "import minigrad, nn"], env=env, cwd=ROOT,
+                       capture_output=True)
+    return env
+
+
+_PYCACHE: list = []
+
+
 def _run(code: str, env: dict) -> tuple[dict, list]:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": ROOT, **env}, cwd=ROOT, check=True)
+                         env=_env(**env), cwd=ROOT, check=True)
     lines = (res.stdout + res.stderr).splitlines()
     out = json.loads(next(ln for ln in lines if ln.startswith("RESULT")).split(None, 1)[1])
     return out, lines
@@ -125,12 +153,14 @@ def peer_first_step(module: str, cell: str, case: str) -> dict | None:
 
 
 def import_time(module: str, runs: int) -> float | None:
-    """Median seconds to import ``module`` in a fresh process (None if not installed)."""
+    """Median seconds to import ``module`` in a fresh process (None if not installed), after
+    one import that compiles its bytecode."""
+    subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True,
+                   env=_env())
     ts = []
     for _ in range(runs):
         res = subprocess.run([sys.executable, "-c", IMPORT.format(mod=module)], cwd=ROOT,
-                             capture_output=True, text=True,
-                             env={**os.environ, "PYTHONPATH": ROOT})
+                             capture_output=True, text=True, env=_env())
         if res.returncode:
             return None
         ts.append(float(res.stdout))

@@ -69,8 +69,6 @@ _state: dict = {}  # (id(dispatcher), argument types) -> "pending" / "ready" / "
 _ours: weakref.WeakSet = weakref.WeakSet()  # minigrad's dispatchers: the ones we announce
 _local = threading.local()  # .numba: inside Numba's compile path; .load_only: cache loads only
 _said: dict = {}  # "start": when the compile message was printed; "done": the second line
-_server: list = []  # [the compile process] once started; [None] if it could not start
-_write = threading.Lock()  # one job at a time on its stdin
 _counts = {"fallbacks": 0}  # pick calls that ran the reference while their kernel compiled
 
 
@@ -153,6 +151,8 @@ def _compile_later(dispatcher, numba_compile: Callable, args: tuple) -> Callable
     if state == "pending":
         _counts["fallbacks"] += 1
         raise KernelNotReady
+    if state is None and not _has_cache_index(dispatcher):
+        return _defer(key, dispatcher.py_func, types, numba_compile, args)
     if state != "failed":
         _local.load_only = True
         try:
@@ -161,91 +161,141 @@ def _compile_later(dispatcher, numba_compile: Callable, args: tuple) -> Callable
             pass
         finally:
             _local.load_only = False
-        if state is None and _submit(key, dispatcher.py_func, types):
-            _counts["fallbacks"] += 1
-            raise KernelNotReady
+        if state is None:
+            return _defer(key, dispatcher.py_func, types, numba_compile, args)
     return _numba(numba_compile, args)
 
 
+def _defer(key, py_func, types, numba_compile: Callable, args: tuple) -> Callable:
+    """Send the job to the compile process and raise ``KernelNotReady``; if it cannot take
+    it, compile now."""
+    if not _submit(key, py_func, types):
+        return _numba(numba_compile, args)
+    _counts["fallbacks"] += 1
+    raise KernelNotReady
+
+
+def _has_cache_index(dispatcher) -> bool:
+    """Whether Numba's disk cache holds anything for this function.  A load attempt first
+    initialises Numba's compiler (measured 0.5-2 s in the first step's process), so on a
+    fresh install, where no index exists, it is skipped."""
+    try:
+        return os.path.exists(dispatcher._cache._cache_file._index_path)
+    except AttributeError:  # a Numba that stores its cache otherwise: just try the load
+        return True
+
+
 def _submit(key, py_func, types) -> bool:
-    """Queue ``py_func`` at ``types`` in the compile process (started on first use); False if
-    it cannot take it, so the caller compiles in the foreground."""
+    """Queue ``py_func`` at ``types`` in this process's compile process (started when needed);
+    False if it cannot take it, so the caller compiles in the foreground."""
     module, name = py_func.__module__, py_func.__qualname__
     with _cond:
-        if not _server:
-            _server.append(_start_server())
-        proc = _server[0]
-        if proc is None or "<locals>" in name:  # the server finds kernels by module.name
+        server = _servers.get(os.getpid())  # a forked child starts its own
+        if server is None or server.ended:
+            server = _servers[os.getpid()] = _CompileProcess.start()
+        # the compile process finds the kernel as module.name: not one made inside a function
+        if server is None or "<locals>" in name or not server.send(key, module, name, types):
             _state[key] = "failed"
             return False
         _state[key] = "pending"
-    try:
-        with _write:
-            pickle.dump((key, module, name, types), proc.stdin)
-            proc.stdin.flush()
-    except (OSError, ValueError, pickle.PicklingError):
-        with _cond:
-            _state[key] = "failed"
-        return False
     _announce(background=True)
     return True
 
 
-def _start_server():
-    """The compile process: a fresh Python, on this process's ``sys.path`` and environment
-    (``NUMBA_CACHE_DIR`` included), that compiles what it is sent into Numba's disk cache.
-    A separate process, not a thread: Numba's compiler is mostly Python and holds the GIL, and
-    a compiling thread was measured to slow the training loop running beside it 3-5x."""
-    path = os.pathsep.join(os.path.abspath(p or os.curdir) for p in sys.path)
-    env = {**os.environ, "PYTHONPATH": path}
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from minigrad.kernels.compiling import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    except OSError:
-        return None
-    threading.Thread(target=_listen, args=(proc,), name="minigrad-compile", daemon=True).start()
-    atexit.register(_stop, proc)
-    return proc
+class _CompileProcess:
+    """A fresh Python on this process's ``sys.path`` and environment (``NUMBA_CACHE_DIR``
+    included) that compiles the jobs it is sent into Numba's disk cache (``serve``), and the
+    thread here that reads its answers.  A process, not a thread: Numba's compiler is mostly
+    Python and holds the GIL; a compiling thread was measured to slow the training steps
+    running beside it 3-5x (medium LSTM, this benchmark machine)."""
 
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.waiting, self.ended = proc, set(), False
+        threading.Thread(target=self._listen, name="minigrad-compile", daemon=True).start()
 
-def _listen(proc) -> None:
-    """Mark what the compile process reports done (``ready``: on disk, loaded by the next
-    call; ``failed``: compiled in the foreground by the next call)."""
-    for line in proc.stdout:
-        key, ok = pickle.loads(bytes.fromhex(line.decode().strip()))
-        with _cond:
-            _state[key] = "ready" if ok else "failed"
-            if "pending" not in _state.values() and "done" not in _said:
-                _said["done"] = True
-                _say(f"kernels compiled in {time.perf_counter() - _said['start']:.1f} s; "
-                     "running compiled from now on")
+    @classmethod
+    def start(cls) -> _CompileProcess | None:
+        path = os.pathsep.join(os.path.abspath(p or os.curdir) for p in sys.path)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from minigrad.kernels.compiling import serve; serve()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path})
+        except OSError:
+            return None
+        if not _servers:
+            atexit.register(_stop_servers)
+        return cls(proc)
+
+    def send(self, key, module: str, name: str, types: tuple) -> bool:
+        """Queue one job (called holding ``_cond``); False if the process cannot take it."""
+        try:
+            self.proc.stdin.write(pickle.dumps((key, module, name, types)).hex().encode() + b"\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError, pickle.PicklingError):
+            return False
+        self.waiting.add(key)
+        return True
+
+    def _listen(self) -> None:
+        """Mark each answer (``ready``: in the disk cache, loaded by the next call; ``failed``:
+        compiled in the foreground by the next call, so its error reaches the caller)."""
+        for line in self.proc.stdout:
+            key, ok = pickle.loads(bytes.fromhex(line.decode().strip()))
+            with _cond:
+                self.waiting.discard(key)
+                _state[key] = "ready" if ok else "failed"
+                if "pending" not in _state.values() and "start" in _said and "done" not in _said:
+                    _said["done"] = True
+                    _say(f"kernels compiled in {time.perf_counter() - _said['start']:.1f} s; "
+                         "running compiled from now on")
+                _cond.notify_all()
+        idle = self.proc.wait() == 0
+        with _cond:  # it ended: what it had not done goes to the next one if it left idle,
+            self.ended = True  # else (killed, crashed) compiles here, in the foreground
+            for key in self.waiting:
+                if idle:
+                    del _state[key]
+                else:
+                    _state[key] = "failed"
+            self.waiting.clear()
             _cond.notify_all()
-    with _cond:  # the process ended: anything it had not done compiles in the foreground
-        for key, state in _state.items():
-            if state == "pending":
-                _state[key] = "failed"
-        _cond.notify_all()
 
 
-def _stop(proc) -> None:
-    """At exit: end the compile process, even mid-compile (Numba writes each cache file whole
-    and renames it into place, so nothing half-written is left)."""
-    proc.kill()
-    proc.wait()
+_servers: dict = {}  # process id -> its _CompileProcess (None: could not start one)
+
+
+def _stop_servers() -> None:
+    """At exit: end this process's compile process, even mid-compile (Numba writes each cache
+    file whole and renames it into place, so nothing half-written is left)."""
+    server = _servers.get(os.getpid())
+    if server is not None and not server.ended:
+        server.proc.kill()
+        server.proc.wait()
+
+
+IDLE_EXIT = 60.0  # seconds: a compile process with nothing to do for this long exits
 
 
 def serve() -> None:
-    """The compile process's loop: read ``(key, module, name, types)`` jobs from stdin, compile
-    ``module.name`` (a ``jit`` function) at ``types``, report ``(key, ok)`` on stdout."""
+    """The compile process's loop: read ``(key, module, name, types)`` jobs from stdin,
+    compile ``module.name`` (a ``jit`` function) at ``types``, answer ``(key, ok)`` on stdout
+    (both one pickle a line, in hex); exit at end of input or after ``IDLE_EXIT`` seconds
+    without a job."""
     import importlib
+    import select
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout
+    fd, buffered = sys.stdin.fileno(), b""
     while True:
-        try:
-            key, module, name, types = pickle.load(stdin)
-        except EOFError:
-            return
+        while b"\n" not in buffered:
+            if not select.select([fd], [], [], IDLE_EXIT)[0]:
+                return  # idle
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return  # the parent closed its end (or exited)
+            buffered += chunk
+        line, buffered = buffered.split(b"\n", 1)
+        key, module, name, types = pickle.loads(bytes.fromhex(line.decode()))
         try:
             fn = importlib.import_module(module)
             for part in name.split("."):
@@ -254,8 +304,8 @@ def serve() -> None:
             ok = True
         except Exception:  # noqa: BLE001 - the parent compiles it again and raises it there
             ok = False
-        stdout.write(pickle.dumps((key, ok)).hex() + "\n")
-        stdout.flush()
+        sys.stdout.write(pickle.dumps((key, ok)).hex() + "\n")
+        sys.stdout.flush()
 
 
 def wait_for_kernels(timeout: float | None = None) -> bool:
@@ -268,7 +318,9 @@ def wait_for_kernels(timeout: float | None = None) -> bool:
 def status() -> dict:
     """``compiling``: specialisations queued or compiling in the background; ``fallbacks``:
     calls that ran a reference meanwhile (a benchmark's step ran all its kernels when this
-    did not grow)."""
+    did not grow); ``process``: the compile process's id while it runs, else None."""
     with _cond:
+        server = _servers.get(os.getpid())
         return {"compiling": sum(state == "pending" for state in _state.values()),
-                "fallbacks": _counts["fallbacks"]}
+                "fallbacks": _counts["fallbacks"],
+                "process": None if server is None or server.ended else server.proc.pid}
