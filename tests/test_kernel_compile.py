@@ -83,10 +83,18 @@ import minigrad as mg
 from minigrad.kernels import compile_policy, wait_for_kernels
 import compile_probe as p
 
+from threadpoolctl import threadpool_info
+
+def blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
 x = np.linspace(-1, 1, 7)
+blas_before = blas_threads()
 first = p.affine(x)
 ref_after_first = p.CALLS["ref"]
+blas_during = blas_threads()
 ready = wait_for_kernels(timeout=300)
+blas_after = blas_threads()
 second = p.affine(x)
 ref_after_second = p.CALLS["ref"]
 direct = p._affine_kernel(x.astype(np.float32))  # outside pick: compiles in the foreground
@@ -95,6 +103,7 @@ with mg.reference_mode():
 print(json.dumps({
     "policy": compile_policy(), "ready": ready, "ref_after_first": ref_after_first,
     "ref_after_second": ref_after_second, "ref_in_reference_mode": p.CALLS["ref"],
+    "blas": [blas_before, blas_during, blas_after],
     "signatures": [str(s) for s in p._affine_kernel.dispatcher().signatures],
     "first": first.tolist(), "second": second.tolist(), "direct": direct.tolist(),
     "expected": (x * 2.0 + 1.0).tolist()}))
@@ -102,6 +111,7 @@ print(json.dumps({
 
 
 def test_background_policy_runs_the_reference_then_the_kernel(tmp_path):
+    pytest.importorskip("threadpoolctl")
     out, err = run(tmp_path, BACKGROUND)
     assert out["policy"] == "background" and out["ready"]
     assert out["ref_after_first"] == 1  # the first call ran the reference while compiling
@@ -112,6 +122,8 @@ def test_background_policy_runs_the_reference_then_the_kernel(tmp_path):
     np.testing.assert_allclose(out["first"], out["expected"], rtol=1e-15, atol=0)
     np.testing.assert_allclose(out["direct"], out["expected"], rtol=1e-6, atol=0)
     assert out["ref_in_reference_mode"] == 2  # reference mode still wins over a ready kernel
+    before, during, after = out["blas"]  # BLAS on one thread only while compiling
+    assert during == [1] * len(before) and after == before
     # two compilations (float64 in the background, float32 in the foreground), one line
     assert err.count(MESSAGE) == 1, err
     assert "in the background" in err

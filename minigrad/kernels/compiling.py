@@ -148,6 +148,8 @@ def _compile_later(dispatcher, numba_compile: Callable, args: tuple) -> Callable
     key = (id(dispatcher), types)
     with _cond:
         state = _state.get(key)
+        if _blas_limit and "pending" not in _state.values():
+            _blas_threads(limit=False)  # from the thread that set it: OpenBLAS needs that
     if state == "pending":
         _counts["fallbacks"] += 1
         raise KernelNotReady
@@ -198,8 +200,30 @@ def _submit(key, py_func, types) -> bool:
             _state[key] = "failed"
             return False
         _state[key] = "pending"
+        _blas_threads(limit=True)
     _announce(background=True)
     return True
+
+
+_blas_limit: list = []  # the threadpoolctl limit in force while the compile process works
+
+
+def _blas_threads(limit: bool) -> None:
+    """While the compile process works (it takes one core), numpy's BLAS here runs on one
+    thread.  Measured on this 2-core machine, medium LSTM, cold cache (benchmarks/startup.py,
+    2 rounds each): with BLAS on its default 2 threads the reference steps run meanwhile took
+    0.6-1.2 s, their threads spinning against the compile; on one thread 0.1-0.13 s, and the
+    kernels were ready as soon or sooner.  Called holding ``_cond``, from the thread that
+    calls the kernels (a limit set by one thread was seen not to be undone from another).
+    Needs ``threadpoolctl``; without it nothing is limited."""
+    if limit and not _blas_limit:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return
+        _blas_limit.append(threadpool_limits(1, user_api="blas"))
+    elif not limit and _blas_limit:
+        _blas_limit.pop().restore_original_limits()
 
 
 class _CompileProcess:
@@ -245,10 +269,11 @@ class _CompileProcess:
             with _cond:
                 self.waiting.discard(key)
                 _state[key] = "ready" if ok else "failed"
-                if "pending" not in _state.values() and "start" in _said and "done" not in _said:
-                    _said["done"] = True
-                    _say(f"kernels compiled in {time.perf_counter() - _said['start']:.1f} s; "
-                         "running compiled from now on")
+                if "pending" not in _state.values():
+                    if "start" in _said and "done" not in _said:
+                        _said["done"] = True
+                        _say(f"kernels ready after {time.perf_counter() - _said['start']:.1f} s "
+                             "of compiling")
                 _cond.notify_all()
         idle = self.proc.wait() == 0
         with _cond:  # it ended: what it had not done goes to the next one if it left idle,
@@ -312,7 +337,10 @@ def wait_for_kernels(timeout: float | None = None) -> bool:
     """Block until nothing is compiling in the background; False if ``timeout`` (seconds)
     ran out first."""
     with _cond:
-        return _cond.wait_for(lambda: "pending" not in _state.values(), timeout)
+        done = _cond.wait_for(lambda: "pending" not in _state.values(), timeout)
+        if done and _blas_limit:
+            _blas_threads(limit=False)
+        return done
 
 
 def status() -> dict:
