@@ -1,19 +1,20 @@
-"""When kernels compile: in a background thread while the numpy references run (the default),
-or in the foreground before the call returns (``"wait"``).
+"""When kernels compile: in a background process while the numpy references run (the
+default), or in the foreground before the call returns (``"wait"``).
 
 A kernel's first call with new argument types makes Numba compile it (seconds on a fresh
-install: ~9 s for the first LSTM training step) or load it from its disk cache (milliseconds).
-Under the ``"background"`` policy a call made through ``pick`` whose kernel is not compiled yet
-runs the reference instead, while one daemon thread compiles, and the calls after it is ready
-run the kernel.  Kernel and reference agree up to float rounding (a kernel may order its float
+install: 7-14 CPU seconds for the first LSTM or GRU training step) or load it from its disk
+cache (milliseconds).  Under the ``"background"`` policy a call made through ``pick`` whose
+kernel is not compiled yet runs the reference instead, while a separate Python process
+compiles it into Numba's disk cache; the first call after that loads it and the kernel runs
+from then on.  Kernel and reference agree up to float rounding (a kernel may order its float
 operations differently), so a run that must give the same bits every time, even on a fresh
 install, uses ``"wait"``: ``MINIGRAD_COMPILE=wait`` in the environment or
-``set_compile_policy("wait")``.  A signature already in the disk cache is always loaded in the
-foreground when the compiler is idle, so every run after the first uses the kernels from its
-first call, under either policy.
+``set_compile_policy("wait")``.  A specialisation already in the disk cache is loaded in the
+foreground under either policy, so every run after the first uses the kernels from its first
+call.
 
-Whenever a kernel compiles, one line on stderr says so (once per process), so a first run
-never looks hung.
+Whenever kernels compile, one line on stderr says so (once per process), so a first run never
+looks hung; a second line says when the background compile is done.
 """
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ _policy = _policy_from_env()
 
 
 def set_compile_policy(policy: str) -> None:
-    """``"background"``: a kernel that is not compiled yet compiles in a background thread and
-    its reference runs meanwhile; ``"wait"``: it compiles before the call returns (the same
+    """``"background"``: a kernel that is not compiled yet compiles in a background process
+    and its reference runs meanwhile; ``"wait"``: it compiles before the call returns (the same
     results on every run).  Process-wide; compilations already started finish either way."""
     global _policy
     if policy not in POLICIES:
@@ -68,7 +69,7 @@ _cond = threading.Condition()  # guards the state below
 _state: dict = {}  # (id(dispatcher), argument types) -> "pending" / "ready" / "failed"
 _ours: weakref.WeakSet = weakref.WeakSet()  # minigrad's dispatchers: the ones we announce
 _local = threading.local()  # .numba: inside Numba's compile path; .load_only: cache loads only
-_said: dict = {}  # "start": when the compile message was printed; "done": the second line
+_said: dict = {}  # "start": when the compile message was printed; "done": the last line
 _counts = {"fallbacks": 0}  # pick calls that ran the reference while their kernel compiled
 
 
@@ -132,11 +133,11 @@ def compile_for_args(dispatcher, numba_compile: Callable, args: tuple,
 def _numba(numba_compile: Callable, args: tuple) -> Callable:
     """Numba's own path, marked so a re-entry (Numba retries with literal types) goes
     straight back to it."""
-    _local.numba = True
+    inside, _local.numba = getattr(_local, "numba", False), True
     try:
         return numba_compile(*args)
     finally:
-        _local.numba = False
+        _local.numba = inside
 
 
 def _compile_later(dispatcher, numba_compile: Callable, args: tuple) -> Callable:
@@ -192,8 +193,8 @@ def _submit(key, py_func, types) -> bool:
     False if it cannot take it, so the caller compiles in the foreground."""
     module, name = py_func.__module__, py_func.__qualname__
     with _cond:
-        server = _servers.get(os.getpid())  # a forked child starts its own
-        if server is None or server.ended:
+        server = _servers.get(os.getpid(), False)  # a forked child starts its own
+        if server is False or (server is not None and server.ended):
             server = _servers[os.getpid()] = _CompileProcess.start()
         # the compile process finds the kernel as module.name: not one made inside a function
         if server is None or "<locals>" in name or not server.send(key, module, name, types):
