@@ -174,24 +174,51 @@ def busy_table(busy: dict) -> str:
 
 
 def startup_table(s: dict) -> str:
-    """Cold and warm Numba cache; import times of the libraries."""
+    """Cold cache (both compile policies) and warm cache first steps, peers' first steps;
+    import times of the libraries."""
     out = ""
     if s["cold"]:
-        rows = [[cell, label, f"{v[cell]['import_s']:.2f}", f"{v[cell]['first_step_s']:.2f}",
-                 f"{v[cell]['import_s'] + v[cell]['first_step_s']:.2f}"]
-                for cell in s["cold"] for label, v in (("cold", s["cold"]), ("warm", s["warm"]))]
-        out += table("Fresh process: import and the first medium training step",
-                     ["cell", "Numba cache", "import minigrad, nn (s)", "first step (s)",
-                      "total (s)"], rows, text_columns=2) + "\n"
-        cells = list(s["cold"])
-        names = sorted({k for c in cells for k in s["cold"][c].get("kernels", {})},
-                       key=lambda k: -max(s["cold"][c].get("kernels", {}).get(k, [0, 0])[1]
+        peers = s.get("peers", {})
+
+        def secs(v):
+            return "-" if v is None else f"{v:.2f}"
+
+        rows = []
+        for cell in s["cold"]:
+            runs = [("cold, background compile (default)", s["cold"]),
+                    ("cold, MINIGRAD_COMPILE=wait", s.get("cold_wait", {})),
+                    ("warm", s["warm"])]
+            for label, v in runs:
+                if cell not in v:
+                    continue
+                r = v[cell]
+                first = r["import_s"] + r["first_step_s"]
+                ratios = " / ".join(
+                    f"{m} {x((p[cell]['import_s'] + p[cell]['first_step_s']) / first)}"
+                    for m, p in peers.items() if cell in p) or "-"
+                rows.append([cell, label, secs(r["import_s"]), secs(r["first_step_s"]),
+                             secs(r.get("jitted_after_s")), f"{first:.2f}", ratios])
+            for m, p in peers.items():
+                if cell in p:
+                    rows.append([cell, m, secs(p[cell]["import_s"]),
+                                 secs(p[cell]["first_step_s"]), "", secs(
+                                     p[cell]["import_s"] + p[cell]["first_step_s"]), ""])
+        out += table(f"Fresh process: import and the first {s.get('case', 'medium')} training "
+                     "step", ["cell", "run", "import (s)", "first step (s)",
+                              "first jitted step ends (s after the first step starts)",
+                              "import + first step (s)",
+                              "peer's import + first step / minigrad's"],
+                     rows, text_columns=2) + "\n"
+        cold = s.get("cold_wait") or s["cold"]
+        cells = list(cold)
+        names = sorted({k for c in cells for k in cold[c].get("kernels", {})},
+                       key=lambda k: -max(cold[c].get("kernels", {}).get(k, [0, 0])[1]
                                           for c in cells))
-        out += table("Cold cache: Numba compilation per kernel in the first step (s, and "
-                     "specialisations)", ["kernel", *cells],
-                     [[f"`{k}`", *(f"{s['cold'][c]['kernels'][k][1]:.2f} "
-                                   f"({s['cold'][c]['kernels'][k][0]})"
-                                   if k in s["cold"][c].get("kernels", {}) else "-"
+        out += table("Cold cache, MINIGRAD_COMPILE=wait: Numba compilation per kernel in the "
+                     "first step (s, and specialisations)", ["kernel", *cells],
+                     [[f"`{k}`", *(f"{cold[c]['kernels'][k][1]:.2f} "
+                                   f"({cold[c]['kernels'][k][0]})"
+                                   if k in cold[c].get("kernels", {}) else "-"
                                    for c in cells)] for k in names]) + (
             "\nA kernel that calls another includes the callee's compilation in its time.\n\n")
     out += table("Import time, fresh process (median)", ["import", "seconds"],

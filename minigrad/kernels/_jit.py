@@ -2,20 +2,22 @@
 its reference.
 
 ``import minigrad`` does not import Numba: a kernel compiles the first time it is called
-(and is cached on disk).  ``pick(kernel, reference)`` runs the reference instead in
-reference mode (``mg.reference_mode()`` / ``MINIGRAD_REFERENCE=1``) and whenever an argument
-is a Tensor (a backward running under ``create_graph``: the reference is then the
-differentiable definition).
+with new argument types (and is cached on disk), in the background while ``pick`` runs the
+reference, or in the foreground: see ``compiling.py``.  ``pick(kernel, reference)`` runs the
+reference instead in reference mode (``mg.reference_mode()`` / ``MINIGRAD_REFERENCE=1``) and
+whenever an argument is a Tensor (a backward running under ``create_graph``: the reference is
+then the differentiable definition).
 """
 from __future__ import annotations
 
 import sys
-import threading
 import types
 from collections.abc import Callable
 
 from ..modes import state
 from ..tensor_base import TensorBase
+from . import compiling
+from .compiling import KernelNotReady
 
 
 class LazyJit:
@@ -45,35 +47,40 @@ class LazyJit:
             # numpy's float semantics (x / 0 is inf, not ZeroDivisionError), as the numpy
             # references have; it also lets LLVM vectorise loops that divide
             options = {"cache": True, "error_model": "numpy", **self.options}
-            self._compiled = numba.njit(**options)(fn)
+            compiled = numba.njit(**options)(fn)
+            if hasattr(compiled, "_compile_for_args"):  # not under NUMBA_DISABLE_JIT=1
+                # Numba's C dispatcher calls ``_compile_for_args`` when no specialisation
+                # matches; ours decides whether to compile now or in the background
+                self._numba_compile = compiled._compile_for_args
+                compiled._compile_for_args = self._compile_for_args
+                compiling.register(compiled)
+            self._compiled = compiled
         return self._compiled
 
     def __call__(self, *args):
-        if self._compiled is not None and self._warm:
-            return self._compiled(*args)
-        # the first call of a signature compiles (or loads Numba's disk cache): if that takes
-        # long enough to notice, say why once, so a first run never looks hung
-        timer = threading.Timer(0.5, _announce)
-        timer.start()
-        try:
-            out = self.dispatcher()(*args)
-        finally:
-            timer.cancel()
-        self._warm = True
-        return out
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self.dispatcher()
+        return compiled(*args)
 
-    _warm = False
+    def _compile_for_args(self, *args) -> Callable:
+        """Numba calls this (in place of its own ``_compile_for_args``) when no compiled
+        specialisation matches a call from Python: compile in the background and raise
+        ``KernelNotReady`` when a ``pick`` can run the reference meanwhile, else now."""
+        return compiling.compile_for_args(self._compiled, self._numba_compile, args,
+                                          _called_from_pick)
 
 
-_announced: list = []
-
-
-def _announce() -> None:
-    """One line on stderr the first time compiling kernels takes a noticeable time."""
-    if not _announced:
-        _announced.append(True)
-        print("minigrad: compiling Numba kernels on first use (cached on disk; later runs "
-              "start fast)...", file=sys.stderr, flush=True)
+def _called_from_pick() -> bool:
+    """Whether a ``pick`` dispatch is on this thread's stack, so its reference can stand in for
+    a kernel that is not compiled yet.  Walked only when a call needs compiling; the calls
+    after that pay nothing."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code is _DISPATCH_CODE:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def jit(fn: Callable | None = None, **options):
@@ -84,15 +91,27 @@ def jit(fn: Callable | None = None, **options):
 
 
 def pick(kernel: Callable, reference: Callable) -> Callable:
-    """A function that runs ``kernel``, or ``reference`` in reference mode or on Tensors."""
+    """A function that runs ``kernel``, or ``reference`` in reference mode, on Tensors, or
+    while a jitted function ``kernel`` calls is compiling in the background.
+
+    ``kernel`` (a jitted function, or Python code that validates its inputs and calls jitted
+    ones) must not modify its arguments before its last jitted call: when that call is not
+    compiled yet, ``reference`` runs on the same arguments instead.
+    """
 
     def dispatch(*args):
         if state.reference or any(isinstance(a, TensorBase) for a in args):
             return reference(*args)
-        return kernel(*args)
+        try:
+            return kernel(*args)
+        except KernelNotReady:
+            return reference(*args)
 
     dispatch.kernel = kernel
     dispatch.reference = reference
     dispatch.__name__ = reference.__name__.removesuffix("_ref")
     dispatch.__doc__ = reference.__doc__
     return dispatch
+
+
+_DISPATCH_CODE = pick(len, len).__code__  # one code object, shared by every pick
