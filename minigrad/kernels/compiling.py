@@ -149,7 +149,7 @@ def _compile_later(dispatcher, numba_compile: Callable, args: tuple) -> Callable
     key = (id(dispatcher), types)
     with _cond:
         state = _state.get(key)
-        if _blas_limit and "pending" not in _state.values():
+        if _blas_limited and "pending" not in _state.values():
             _blas_threads(limit=False)  # from the thread that set it: OpenBLAS needs that
     if state == "pending":
         _counts["fallbacks"] += 1
@@ -206,7 +206,7 @@ def _submit(key, py_func, types) -> bool:
     return True
 
 
-_blas_limit: list = []  # the threadpoolctl limit in force while the compile process works
+_blas_limited: list = []  # True while the compile process works and BLAS here is held at 1
 
 
 def _blas_threads(limit: bool) -> None:
@@ -214,17 +214,22 @@ def _blas_threads(limit: bool) -> None:
     thread.  Measured on this 2-core machine, medium LSTM, cold cache (benchmarks/startup.py,
     2 rounds each): with BLAS on its default 2 threads the reference steps run meanwhile took
     0.6-1.2 s, their threads spinning against the compile; on one thread 0.1-0.13 s, and the
-    kernels were ready as soon or sooner.  Called holding ``_cond``, from the thread that
-    calls the kernels (a limit set by one thread was seen not to be undone from another).
-    Needs ``threadpoolctl``; without it nothing is limited."""
-    if limit and not _blas_limit:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            return
-        _blas_limit.append(threadpool_limits(1, user_api="blas"))
-    elif not limit and _blas_limit:
-        _blas_limit.pop().restore_original_limits()
+    kernels were ready as soon or sooner.  A thread count the user chose (``set_num_threads``
+    or an environment variable) is left alone; afterwards the automatic policy of
+    ``minigrad.threads`` takes over again."""
+    from .. import threads
+
+    pol = threads.policy()
+    if pol.fixed():
+        return
+    with pol.lock:
+        if limit and not _blas_limited:
+            _blas_limited.append(True)
+            pol.apply(1)
+        elif not limit and _blas_limited:
+            _blas_limited.pop()
+            pol.apply(pol.ceiling())
+            pol.next_sample = 0.0  # the policy looks at the load again on the next call
 
 
 class _CompileProcess:
@@ -340,7 +345,7 @@ def wait_for_kernels(timeout: float | None = None) -> bool:
     ran out first."""
     with _cond:
         done = _cond.wait_for(lambda: "pending" not in _state.values(), timeout)
-        if done and _blas_limit:
+        if done and _blas_limited:
             _blas_threads(limit=False)
         return done
 
