@@ -41,6 +41,7 @@ from .random import numpy_generator
 from .size import Size
 from .tensor_base import TensorBase, Version
 
+_new = object.__new__
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
@@ -58,6 +59,21 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
         raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype}; use numbers, "
                         f"booleans or arrays of them")
     return arr
+
+
+def _operator(fn: type, general: Callable) -> Callable:
+    """``Tensor.__add__`` and friends: ``fn.apply(self, other)`` straight away when ``other``
+    is a Tensor of self's shape and float dtype (the common case: nothing to convert,
+    broadcast or promote), else ``general(self, other)``, which does those and checks."""
+
+    def operator(self, other):
+        x, y = self._data, other._data if type(other) is Tensor else None
+        if y is not None and x.shape == y.shape and x.dtype == y.dtype and x.dtype.kind == "f":
+            return fn.apply(self, other)
+        return general(self, other)
+
+    operator.__name__ = f"__{fn.__name__.lower()}__"
+    return operator
 
 
 class _SizeAttr(int):
@@ -120,9 +136,10 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     @staticmethod
     def _wrap(data: np.ndarray, node=None, idx: int = 0, version: Version | None = None):
-        t = Tensor.__new__(Tensor)
-        t._init(data, node, idx, version)
-        return t
+        t = _new(Tensor)
+        t._data, t._grad, t.grad_fn, t._out_idx, t._hooks = data, None, node, idx, None
+        t._requires_grad, t._vc_, t._is_view = node is not None, version, version is not None
+        return t  # as TensorBase._init, inlined: every op result is made here
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -527,9 +544,6 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return arr
 
     def _binary(self, fn, other, reverse=False):
-        if type(other) is Tensor and other._data.shape == self._data.shape and \
-                other._data.dtype == self._data.dtype:
-            return fn.apply(other, self) if reverse else fn.apply(self, other)
         other = self._other(other)
         a, b = (other, self) if reverse else (self, other)
         sa, sb = np.shape(_raw(a)), np.shape(_raw(b))
@@ -547,13 +561,13 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             b = b.astype(dt) if isinstance(b, TensorBase) else np.asarray(b, dt)
         return fn.apply(a, b)
 
-    def __add__(self, o): return self._binary(A.Add, o)
+    __add__ = _operator(A.Add, lambda self, o: self._binary(A.Add, o))
     def __radd__(self, o): return self._binary(A.Add, o, True)
-    def __sub__(self, o): return self._binary(A.Sub, o)
+    __sub__ = _operator(A.Sub, lambda self, o: self._binary(A.Sub, o))
     def __rsub__(self, o): return self._binary(A.Sub, o, True)
-    def __mul__(self, o): return self._binary(A.Mul, o)
+    __mul__ = _operator(A.Mul, lambda self, o: self._binary(A.Mul, o))
     def __rmul__(self, o): return self._binary(A.Mul, o, True)
-    def __truediv__(self, o): return self._true_div(o)
+    __truediv__ = _operator(A.Div, lambda self, o: self._true_div(o))
     def __rtruediv__(self, o): return self._true_div(o, True)
     def __pow__(self, o): return self._binary(A.Pow, o)
     def __rpow__(self, o): return self._binary(A.Pow, o, True)
@@ -669,9 +683,11 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         self._vc.value += 1
         if recorded:
             node, k = out.grad_fn, out._out_idx
-            node.versions = [(self._vc, self._vc.value) if v is node.versions_out[k] else (v, n)
-                             for v, n in node.versions]
-            node.versions_out[k] = self._vc
+            if node.versions_out is not None and node.versions_out[k] is not None:
+                # the node saved output k: its checks now follow this tensor's counter
+                node.versions = [(self._vc, self._vc.value) if v is node.versions_out[k]
+                                 else (v, n) for v, n in node.versions]
+                node.versions_out[k] = self._vc
             self.grad_fn, self._out_idx, self._requires_grad = node, k, True
         return self
 
