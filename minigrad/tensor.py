@@ -68,12 +68,22 @@ def _operator(fn: type, general: Callable) -> Callable:
 
     def operator(self, other):
         x, y = self._data, other._data if type(other) is Tensor else None
-        if y is not None and x.shape == y.shape and x.dtype == y.dtype and x.dtype.kind == "f":
+        if y is not None and x.dtype == y.dtype and x.dtype.kind == "f":
+            if x.shape != y.shape:
+                _check_broadcast(fn, x.shape, y.shape)
             return fn.apply(self, other)
         return general(self, other)
 
     operator.__name__ = f"__{fn.__name__.lower()}__"
     return operator
+
+
+def _check_broadcast(fn: type, sa: tuple, sb: tuple) -> None:
+    """Raise torch's error unless shapes ``sa`` and ``sb`` broadcast together."""
+    for m, n in zip(sa[::-1], sb[::-1]):  # numpy's rule, aligned from the right
+        if m != n and m != 1 and n != 1:
+            raise RuntimeError(f"{fn.__name__.lower()}: the size of tensor a {sa} must match "
+                               f"the size of tensor b {sb} (they cannot be broadcast together)")
 
 
 class _SizeAttr(int):
@@ -481,7 +491,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             if isinstance(g, TensorBase):
                 self._grad = g if create_graph else Tensor(g._data.copy())
             else:  # a fresh array: gradients never alias data or another tensor's grad
-                self._grad = Tensor(np.array(g, dtype=self.dtype, copy=True))
+                self._grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         elif create_graph or isinstance(g, TensorBase) or self._grad.grad_fn is not None:
             self._grad = self._grad + g
         else:
@@ -548,12 +558,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         a, b = (other, self) if reverse else (self, other)
         sa, sb = np.shape(_raw(a)), np.shape(_raw(b))
         if sa != sb:
-            try:
-                np.broadcast_shapes(sa, sb)
-            except ValueError:
-                raise RuntimeError(f"{fn.__name__.lower()}: the size of tensor a {sa} must "
-                                   f"match the size of tensor b {sb} (they cannot be broadcast "
-                                   f"together)") from None
+            _check_broadcast(fn, sa, sb)
         da, db = _raw(a).dtype, _raw(b).dtype
         if da != db:  # promote as torch does (a float tensor wins over integer ones)
             dt = _promote(da, db)

@@ -86,10 +86,10 @@ class Optimizer:
         """Drop every gradient (``set_to_none``) or zero it in place."""
         for g in self.param_groups:
             for p in g["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
                     p.grad.detach().numpy()[...] = 0
 
