@@ -61,17 +61,19 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
     return arr
 
 
-def _operator(fn: type, general: Callable) -> Callable:
+def _operator(fn: type, general: Callable, floats_only: bool = False) -> Callable:
     """``Tensor.__add__`` and friends: ``fn.apply(self, other)`` straight away when ``other``
-    is a Tensor of self's shape and float dtype (the common case: nothing to convert,
-    broadcast or promote), else ``general(self, other)``, which does those and checks."""
+    is a Tensor of self's dtype (the common case: nothing to convert or promote; a float
+    dtype if ``floats_only``), else ``general(self, other)``, which converts and checks."""
 
     def operator(self, other):
         x, y = self._data, other._data if type(other) is Tensor else None
-        if y is not None and x.dtype == y.dtype and x.dtype.kind == "f":
+        if y is not None and x.dtype == y.dtype and (not floats_only or x.dtype.kind == "f"):
             if x.shape != y.shape:
                 _check_broadcast(fn, x.shape, y.shape)
-            return fn.apply(self, other)
+            # what fn.apply(self, other) does, its argument loop unrolled for two tensors
+            return fn._run((self, other), [x, y], [self._requires_grad, other._requires_grad],
+                           Tensor._wrap, {})
         return general(self, other)
 
     operator.__name__ = f"__{fn.__name__.lower()}__"
@@ -572,7 +574,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
     def __rsub__(self, o): return self._binary(A.Sub, o, True)
     __mul__ = _operator(A.Mul, lambda self, o: self._binary(A.Mul, o))
     def __rmul__(self, o): return self._binary(A.Mul, o, True)
-    __truediv__ = _operator(A.Div, lambda self, o: self._true_div(o))
+    __truediv__ = _operator(A.Div, lambda self, o: self._true_div(o), floats_only=True)
     def __rtruediv__(self, o): return self._true_div(o, True)
     def __pow__(self, o): return self._binary(A.Pow, o)
     def __rpow__(self, o): return self._binary(A.Pow, o, True)

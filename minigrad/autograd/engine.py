@@ -120,6 +120,12 @@ class Function:
                 needs.append(False)
         if wrap is None:
             raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
+        return cls._run(args, raw, needs, wrap, params)
+
+    @classmethod
+    def _run(cls, args: tuple, raw: list, needs: list[bool], wrap, params: dict):
+        """``apply`` once the arguments are unwrapped: ``raw`` holds their arrays (or the
+        arguments themselves) and ``needs`` whether each requires a gradient."""
         record = state.grad_enabled and True in needs
         # a graph node only when recording; otherwise forward gets a scratch ctx
         extras = state.extras  # anomaly mode, site recording or tracing (rarely on)
