@@ -26,6 +26,7 @@ from .autograd.hooks import Accumulate
 from .device import check_device, device
 from .dtypes import get_default_dtype
 from .modes import is_grad_enabled, no_grad
+from .modes import state as _state
 from .ops import arithmetic as A
 from .ops import indexing as I
 from .ops import matmul as M
@@ -688,6 +689,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
                                f"recording a graph is not supported; clone() it first")
         np.copyto(self._data, np.broadcast_to(out_arr, self.shape), casting="same_kind")
         self._vc.value += 1
+        _state.inplace_ops += 1
         if recorded:
             node, k = out.grad_fn, out._out_idx
             if node.versions_out is not None and node.versions_out[k] is not None:
