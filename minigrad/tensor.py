@@ -68,7 +68,7 @@ def _operator(fn: type, general: Callable, floats_only: bool = False) -> Callabl
     dtype if ``floats_only``), else ``general(self, other)``, which converts and checks."""
 
     def operator(self, other):
-        x, y = self._data, other._data if type(other) is Tensor else None
+        x, y = self._data, other._data if isinstance(other, Tensor) else None
         if y is not None and x.dtype == y.dtype and (not floats_only or x.dtype.kind == "f"):
             if x.shape != y.shape:
                 _check_broadcast(fn, x.shape, y.shape)
@@ -149,10 +149,16 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     @staticmethod
     def _wrap(data: np.ndarray, node=None, idx: int = 0, version: Version | None = None):
-        t = _new(Tensor)
-        t._data, t._grad, t.grad_fn, t._out_idx, t._hooks = data, None, node, idx, None
-        t._requires_grad, t._vc_, t._is_view = node is not None, version, version is not None
-        return t  # as TensorBase._init, inlined: every op result is made here
+        t = _new(Tensor)  # TensorBase._init, inlined: every op result is made here
+        t._data = data
+        t._grad = None
+        t.grad_fn = node
+        t._out_idx = idx
+        t._hooks = None
+        t._requires_grad = node is not None
+        t._vc_ = version
+        t._is_view = version is not None
+        return t
 
     # ------------------------------------------------------------------ attributes
     @property

@@ -49,7 +49,10 @@ class Node:
 
     def __init__(self, fn: type[Function], inputs: tuple, needs: list[bool], params: dict,
                  wrap):
-        self.fn, self.inputs, self.needs_input_grad, self.params = fn, inputs, needs, params
+        self.fn = fn
+        self.inputs = inputs
+        self.needs_input_grad = needs
+        self.params = params
         self.wrap = wrap  # makes a Tensor from an array (Tensor._wrap)
 
     def save_for_backward(self, *values: Any) -> None:
