@@ -27,6 +27,7 @@ class _Local(threading.local):
         self.record_sites = False  # anomaly mode and check_graph remember where ops ran
         self.tracer: list | None = None  # trace_ops(): every Function.apply is appended
         self.extras = 0  # > 0 while anomaly mode, site recording or tracing is on
+        self.inplace_ops = 0  # in-place tensor ops run so far (autograd.replay checks it)
 
 
 state = _Local()

@@ -26,6 +26,7 @@ from .autograd.hooks import Accumulate
 from .device import check_device, device
 from .dtypes import get_default_dtype
 from .modes import is_grad_enabled, no_grad
+from .modes import state as _state
 from .ops import arithmetic as A
 from .ops import indexing as I
 from .ops import matmul as M
@@ -41,6 +42,7 @@ from .random import numpy_generator
 from .size import Size
 from .tensor_base import TensorBase, Version
 
+_new = object.__new__
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
@@ -58,6 +60,33 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
         raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype}; use numbers, "
                         f"booleans or arrays of them")
     return arr
+
+
+def _operator(fn: type, general: Callable, floats_only: bool = False) -> Callable:
+    """``Tensor.__add__`` and friends: ``fn.apply(self, other)`` straight away when ``other``
+    is a Tensor of self's dtype (the common case: nothing to convert or promote; a float
+    dtype if ``floats_only``), else ``general(self, other)``, which converts and checks."""
+
+    def operator(self, other):
+        x, y = self._data, other._data if isinstance(other, Tensor) else None
+        if y is not None and x.dtype == y.dtype and (not floats_only or x.dtype.kind == "f"):
+            if x.shape != y.shape:
+                _check_broadcast(fn, x.shape, y.shape)
+            # what fn.apply(self, other) does, its argument loop unrolled for two tensors
+            return fn._run((self, other), [x, y], [self._requires_grad, other._requires_grad],
+                           Tensor._wrap, {})
+        return general(self, other)
+
+    operator.__name__ = f"__{fn.__name__.lower()}__"
+    return operator
+
+
+def _check_broadcast(fn: type, sa: tuple, sb: tuple) -> None:
+    """Raise torch's error unless shapes ``sa`` and ``sb`` broadcast together."""
+    for m, n in zip(sa[::-1], sb[::-1]):  # numpy's rule, aligned from the right
+        if m != n and m != 1 and n != 1:
+            raise RuntimeError(f"{fn.__name__.lower()}: the size of tensor a {sa} must match "
+                               f"the size of tensor b {sb} (they cannot be broadcast together)")
 
 
 class _SizeAttr(int):
@@ -120,8 +149,15 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
 
     @staticmethod
     def _wrap(data: np.ndarray, node=None, idx: int = 0, version: Version | None = None):
-        t = Tensor.__new__(Tensor)
-        t._init(data, node, idx, version)
+        t = _new(Tensor)  # TensorBase._init, inlined: every op result is made here
+        t._data = data
+        t._grad = None
+        t.grad_fn = node
+        t._out_idx = idx
+        t._hooks = None
+        t._requires_grad = node is not None
+        t._vc_ = version
+        t._is_view = version is not None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -464,7 +500,7 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             if isinstance(g, TensorBase):
                 self._grad = g if create_graph else Tensor(g._data.copy())
             else:  # a fresh array: gradients never alias data or another tensor's grad
-                self._grad = Tensor(np.array(g, dtype=self.dtype, copy=True))
+                self._grad = Tensor._wrap(np.array(g, dtype=self._data.dtype, copy=True))
         elif create_graph or isinstance(g, TensorBase) or self._grad.grad_fn is not None:
             self._grad = self._grad + g
         else:
@@ -527,19 +563,11 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
         return arr
 
     def _binary(self, fn, other, reverse=False):
-        if type(other) is Tensor and other._data.shape == self._data.shape and \
-                other._data.dtype == self._data.dtype:
-            return fn.apply(other, self) if reverse else fn.apply(self, other)
         other = self._other(other)
         a, b = (other, self) if reverse else (self, other)
         sa, sb = np.shape(_raw(a)), np.shape(_raw(b))
         if sa != sb:
-            try:
-                np.broadcast_shapes(sa, sb)
-            except ValueError:
-                raise RuntimeError(f"{fn.__name__.lower()}: the size of tensor a {sa} must "
-                                   f"match the size of tensor b {sb} (they cannot be broadcast "
-                                   f"together)") from None
+            _check_broadcast(fn, sa, sb)
         da, db = _raw(a).dtype, _raw(b).dtype
         if da != db:  # promote as torch does (a float tensor wins over integer ones)
             dt = _promote(da, db)
@@ -547,13 +575,13 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
             b = b.astype(dt) if isinstance(b, TensorBase) else np.asarray(b, dt)
         return fn.apply(a, b)
 
-    def __add__(self, o): return self._binary(A.Add, o)
+    __add__ = _operator(A.Add, lambda self, o: self._binary(A.Add, o))
     def __radd__(self, o): return self._binary(A.Add, o, True)
-    def __sub__(self, o): return self._binary(A.Sub, o)
+    __sub__ = _operator(A.Sub, lambda self, o: self._binary(A.Sub, o))
     def __rsub__(self, o): return self._binary(A.Sub, o, True)
-    def __mul__(self, o): return self._binary(A.Mul, o)
+    __mul__ = _operator(A.Mul, lambda self, o: self._binary(A.Mul, o))
     def __rmul__(self, o): return self._binary(A.Mul, o, True)
-    def __truediv__(self, o): return self._true_div(o)
+    __truediv__ = _operator(A.Div, lambda self, o: self._true_div(o), floats_only=True)
     def __rtruediv__(self, o): return self._true_div(o, True)
     def __pow__(self, o): return self._binary(A.Pow, o)
     def __rpow__(self, o): return self._binary(A.Pow, o, True)
@@ -667,11 +695,14 @@ class Tensor(PointwiseMethods, SortingMethods, LinalgMethods, MovementMethods, S
                                f"recording a graph is not supported; clone() it first")
         np.copyto(self._data, np.broadcast_to(out_arr, self.shape), casting="same_kind")
         self._vc.value += 1
+        _state.inplace_ops += 1
         if recorded:
             node, k = out.grad_fn, out._out_idx
-            node.versions = [(self._vc, self._vc.value) if v is node.versions_out[k] else (v, n)
-                             for v, n in node.versions]
-            node.versions_out[k] = self._vc
+            if node.versions_out is not None and node.versions_out[k] is not None:
+                # the node saved output k: its checks now follow this tensor's counter
+                node.versions = [(self._vc, self._vc.value) if v is node.versions_out[k]
+                                 else (v, n) for v, n in node.versions]
+                node.versions_out[k] = self._vc
             self.grad_fn, self._out_idx, self._requires_grad = node, k, True
         return self
 

@@ -4,7 +4,9 @@
 topological order and the backward walk.  ``hooks.py`` and ``capture.py`` say where the
 gradients go (``.grad`` and hooks; ``mg.grad``).  This package adds torch's entry points:
 ``grad``, ``backward``, ``Function`` and ``functional``
-(``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``, built on ``grad``).
+(``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``, built on ``grad``), and
+``record`` (``replay.py``: a loss's ops recorded once and replayed without the Python around
+them).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from . import functional
 from .capture import grad, initial_grads
 from .engine import Function, Node, backward_walk, topo_order, unbroadcast
 from .hooks import Accumulate
+from .replay import Recorded, record
 from .tracing import TracedOp, trace_ops
 
 
@@ -42,6 +45,6 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
             t._accumulate(g if create_graph else g._data, create_graph)
 
 
-__all__ = ["Function", "Node", "TracedOp", "backward", "backward_walk", "enable_grad",
-           "functional", "grad", "no_grad", "set_grad_enabled",
+__all__ = ["Function", "Node", "Recorded", "TracedOp", "backward", "backward_walk", "enable_grad",
+           "functional", "grad", "no_grad", "record", "set_grad_enabled",
            "topo_order", "trace_ops", "unbroadcast"]

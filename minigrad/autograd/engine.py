@@ -36,18 +36,24 @@ _FREED = ("{} : trying to backward through the graph a second time (or to read s
 class Node:
     """One recorded op application; also the ``ctx`` its forward and backward receive."""
 
+    # Rarely changed fields are class-level defaults, so recording an op sets only five.
+    saved: tuple = ()
+    saved_refs: tuple = ()  # per saved value: ("in", j), ("out", k) or None
+    versions: tuple = ()  # (Version, value at save time) of each saved tensor
+    hooks: dict[int, list] | None = None  # hooks on this node's outputs
+    retained: dict[int, Any] | None = None  # outputs whose .grad is kept
+    freed = False
+    graph_mode = False  # True while backward runs with create_graph=True
+    site = "<unknown>"
+    versions_out: list | None = None  # version counter of each saved output (else None)
+
     def __init__(self, fn: type[Function], inputs: tuple, needs: list[bool], params: dict,
                  wrap):
-        self.fn, self.inputs, self.needs_input_grad, self.params = fn, inputs, needs, params
+        self.fn = fn
+        self.inputs = inputs
+        self.needs_input_grad = needs
+        self.params = params
         self.wrap = wrap  # makes a Tensor from an array (Tensor._wrap)
-        self.saved: tuple = ()
-        self.saved_refs: list = []  # per saved value: ("in", j), ("out", k) or None
-        self.versions: list = []  # (Version, value at save time) of each saved tensor
-        self.hooks: dict[int, list] | None = None  # hooks on this node's outputs
-        self.retained: dict[int, Any] | None = None  # outputs whose .grad is kept
-        self.freed = False
-        self.graph_mode = False  # True while backward runs with create_graph=True
-        self.site = "<unknown>"
 
     def save_for_backward(self, *values: Any) -> None:
         self.saved = values
@@ -117,6 +123,12 @@ class Function:
                 needs.append(False)
         if wrap is None:
             raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
+        return cls._run(args, raw, needs, wrap, params)
+
+    @classmethod
+    def _run(cls, args: tuple, raw: list, needs: list[bool], wrap, params: dict):
+        """``apply`` once the arguments are unwrapped: ``raw`` holds their arrays (or the
+        arguments themselves) and ``needs`` whether each requires a gradient."""
         record = state.grad_enabled and True in needs
         # a graph node only when recording; otherwise forward gets a scratch ctx
         extras = state.extras  # anomaly mode, site recording or tracing (rarely on)
@@ -125,6 +137,14 @@ class Function:
         if extras and state.record_sites:
             anomaly.remember(ctx, raw)
         out = cls.forward(ctx, *raw, **params)
+        if type(out) is np.ndarray and not (extras or cls.returns_view):
+            # the common case, one new array and nothing else to do: the steps below, for it
+            res = wrap(out, ctx if record else None)
+            if record:
+                ctx.out_meta = ((out.shape, out.dtype),)
+                if ctx.saved:
+                    _remember_saved(ctx, args, raw, (out,), (res,))
+            return res
         outs = out if isinstance(out, tuple) else (out,)
         if not all(type(o) is np.ndarray for o in outs):
             outs = _as_arrays(cls, ctx, outs)
@@ -133,14 +153,12 @@ class Function:
         if cls.returns_view and isinstance(args[0], TensorBase):
             versions = [args[0]._vc if np.may_share_memory(o, raw[0]) else None for o in outs]
         else:
-            versions = [None] * len(outs)
+            versions = (None,) * len(outs)
         if record:
             ctx.out_meta = [(o.shape, o.dtype) for o in outs]
             res = tuple([wrap(o, ctx, k, v) for k, (o, v) in enumerate(zip(outs, versions))])
-            ctx.versions_out = [t._vc for t in res]
-            _remember_saved(ctx, args, raw, outs)
-        elif len(outs) == 1:
-            res = (wrap(outs[0], None, 0, versions[0]),)
+            if ctx.saved:
+                _remember_saved(ctx, args, raw, outs, res)
         else:
             res = tuple([wrap(o, None, 0, v) for o, v in zip(outs, versions)])
         if extras and state.tracer is not None:
@@ -175,19 +193,30 @@ def _as_arrays(cls: type, ctx: Node, outs: tuple) -> tuple:
     return tuple(res)
 
 
-def _remember_saved(ctx: Node, args: tuple, raw: list, outs: tuple) -> None:
+def _remember_saved(ctx: Node, args: tuple, raw: list, outs: tuple, res: tuple) -> None:
     """Note which saved values are the op's own inputs or outputs (and their versions), so
-    in-place changes are caught and create_graph can hand the real tensors to backward."""
-    for v in ctx.saved:
-        ref = None
+    in-place changes are caught and create_graph can hand the real tensors to backward.
+    ``ctx.versions_out[k]`` is the version counter of output ``k`` if the op saved it."""
+    refs, versions = [], []
+    for v in ctx.saved:  # matched by identity: the very array forward received or returned
+        ref = version = None
         if isinstance(v, np.ndarray):
-            ref = next((("in", j) for j, r in enumerate(raw)
-                        if r is v and isinstance(args[j], TensorBase)), None)
-            ref = ref or next((("out", k) for k, o in enumerate(outs) if o is v), None)
-        ctx.saved_refs.append(ref)
-        if ref:
-            version = args[ref[1]]._vc if ref[0] == "in" else ctx.versions_out[ref[1]]
-            ctx.versions.append((version, version.value))
+            for j, r in enumerate(raw):
+                if r is v and isinstance(args[j], TensorBase):
+                    ref, version = ("in", j), args[j]._vc
+                    break
+            else:
+                for k, o in enumerate(outs):
+                    if o is v:
+                        ref, version = ("out", k), res[k]._vc
+                        if ctx.versions_out is None:
+                            ctx.versions_out = [None] * len(outs)
+                        ctx.versions_out[k] = version
+                        break
+        refs.append(ref)
+        if version is not None:
+            versions.append((version, version.value))
+    ctx.saved_refs, ctx.versions = refs, versions
 
 
 def unbroadcast(grad, shape: tuple[int, ...]):
@@ -241,6 +270,7 @@ def backward_walk(roots: Sequence[tuple[TensorBase, Any]], sink, retain_graph: b
         else:
             _add(pending, t.grad_fn, t._out_idx, g)
             starts.append(t.grad_fn)
+    check_finite = state.anomaly
     with enable_grad() if create_graph else no_grad():
         for node in topo_order(starts):
             grads = pending.pop(id(node), None)
@@ -258,20 +288,24 @@ def backward_walk(roots: Sequence[tuple[TensorBase, Any]], sink, retain_graph: b
             in_grads = node.fn.backward(node, *grads)
             node.graph_mode = False
             in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
-            in_grads = _check_count(node, in_grads)
-            if state.anomaly:
+            if len(in_grads) != len(node.inputs):
+                in_grads = _check_count(node, in_grads)
+            if check_finite:
                 anomaly.check_finite("backward", node, in_grads)
             for j, (t, g) in enumerate(zip(node.inputs, in_grads)):
                 if g is None or not node.needs_input_grad[j]:
                     continue
-                g = _fit(node, j, t, g, create_graph, grads)
+                arr = t._data
+                if create_graph or type(g) is not np.ndarray or g.shape != arr.shape or \
+                        g.dtype != arr.dtype:  # else it already is what t needs
+                    g = _fit(node, j, t, g, create_graph, grads)
                 if t.grad_fn is None:
                     sink.leaf(t, g)
                 else:
                     _add(pending, t.grad_fn, t._out_idx, g)
             if not retain_graph:  # free what backward needed; a second pass must fail
                 node.saved, node.freed = (), True
-                node.inputs = tuple(None for _ in node.inputs)
+                node.inputs = (None,) * len(node.inputs)
 
 
 def _add(pending: dict, node: Node, k: int, g) -> None:

@@ -86,10 +86,10 @@ class Optimizer:
         """Drop every gradient (``set_to_none``) or zero it in place."""
         for g in self.param_groups:
             for p in g["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
                     p.grad.detach().numpy()[...] = 0
 
@@ -101,23 +101,37 @@ class Optimizer:
                 loss = closure()
         work = []  # check everything first: an error leaves parameters and state untouched
         for gi, group in enumerate(self.param_groups):
+            todo = []
             for i, p in enumerate(group["params"]):
-                if p.grad is None:
+                if p._grad is None:
                     continue
-                arr, grad = p.detach().numpy(), self._grad_of(p, gi, i)
-                if self.state.get(p):
-                    self._check_state(arr, self.state[p], group, gi, i)
-                work.append((p, arr, grad, group))
-        for p, arr, grad, group in work:
-            state = self.state[p]
-            if not state:
-                state.update(self._init_state(arr, group))
-            self._update(arr, -grad if group.get("maximize") else grad, state, group)
+                arr, grad = p._data, self._grad_of(p, gi, i)
+                state = self.state.get(p)
+                if state:
+                    self._check_state(arr, state, group, gi, i)
+                todo.append((p, arr, grad))
+            work.append((group, todo))
+        for group, todo in work:
+            self._step_group(group, [(arr, -grad if group.get("maximize") else grad,
+                                      self._state_of(p, arr, group)) for p, arr, grad in todo])
         return loss
 
+    def _state_of(self, p: Tensor, arr: np.ndarray, group: dict) -> dict[str, Any]:
+        """The state of ``p``, made fresh on its first step."""
+        state = self.state[p]
+        if not state:
+            state.update(self._init_state(arr, group))
+        return state
+
+    def _step_group(self, group: dict, work: list[tuple]) -> None:
+        """Update every ``(p, g, state)`` of one group (checked); a rule with a multi-tensor
+        kernel does them all in one call."""
+        for arr, grad, state in work:
+            self._update(arr, grad, state, group)
+
     def _grad_of(self, p: Tensor, gi: int, i: int) -> np.ndarray:
-        g = p.grad
-        arr = g.detach().numpy() if isinstance(g, Tensor) else None
+        g = p._grad
+        arr = g._data if isinstance(g, Tensor) else None
         if arr is None or arr.shape != p.shape or arr.dtype != p.dtype:
             got = (f"a {type(g).__name__}" if arr is None
                    else f"shape {arr.shape} and dtype {arr.dtype}")
@@ -131,13 +145,12 @@ class Optimizer:
             a = state.get(key)
             if key == "step":
                 ok = isinstance(a, numbers.Real) and not isinstance(a, bool)
-                desc = f"{a!r}"
             else:
                 ok = (isinstance(a, np.ndarray) and a.shape == p.shape and a.dtype == p.dtype
                       and a.flags.writeable)
-                desc = (f"shape {a.shape} and dtype {a.dtype}" if isinstance(a, np.ndarray)
-                        else f"a {type(a).__name__}")
             if not ok:
+                desc = (f"{a!r}" if key == "step" else f"shape {a.shape} and dtype {a.dtype}"
+                        if isinstance(a, np.ndarray) else f"a {type(a).__name__}")
                 what = "lacks" if key not in state else f"has {desc} as"
                 raise RuntimeError(f"{type(self).__name__}.step: the state of parameter {i} of "
                                    f"param group {gi} {what} '{key}'; it needs a writeable "

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..kernels.adam import adam_step
+from ..kernels.adam import adam_multi_step, adam_step
 from .optimizer import Optimizer
 
 
@@ -94,6 +94,29 @@ class Adam(Optimizer):
         if gr["amsgrad"]:
             st["max_exp_avg_sq"] = np.zeros_like(p)
         return st
+
+    def _step_group(self, gr, work):
+        """Without amsgrad, every parameter of the group in one ``adam_multi_step`` call
+        (per dtype); it computes exactly what ``_update`` does per parameter."""
+        if gr["amsgrad"] or not work:
+            return super()._step_group(gr, work)
+        for dtype in {p.dtype for p, _, _ in work}:
+            ps, gs, ms, vs, steps = [], [], [], [], []
+            for p, g, st in work:
+                if p.dtype != dtype:
+                    continue
+                if not (p.flags.c_contiguous and st["exp_avg"].flags.c_contiguous
+                        and st["exp_avg_sq"].flags.c_contiguous):
+                    self._update(p, g, st, gr)  # e.g. a parameter that is a strided view
+                    continue
+                st["step"] += 1
+                ps.append(p)
+                gs.append(np.ascontiguousarray(g))
+                ms.append(st["exp_avg"])
+                vs.append(st["exp_avg_sq"])
+                steps.append(st["step"])
+            adam_multi_step(ps, gs, ms, vs, steps, gr["lr"], *gr["betas"], gr["eps"],
+                            gr["weight_decay"], gr.get("decoupled_weight_decay", False))
 
     def _update(self, p, g, st, gr):
         lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
