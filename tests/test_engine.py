@@ -297,3 +297,33 @@ def test_creation_site_is_the_callers_line_at_any_path(n):
         x = _t([0.0] * (n + 1))
         with pytest.raises(RuntimeError, match=r"created at .*test_engine\.py:\d+"):
             (x.log() * 0).sum().backward()
+
+
+@needs_torch
+@pytest.mark.parametrize("how", ["backward", "grad", "replay"])
+def test_a_leaf_hook_runs_once_with_the_summed_gradient_as_in_torch(how):
+    """A leaf used three times: torch runs its hook once, with the sum of the three
+    contributions, and the hook's return value is what accumulates."""
+    x = np.array([0.5, -1.0, 2.0])
+
+    def run(lib, w):
+        seen = []
+        w.register_hook(lambda g: (seen.append(np.array(g.detach().numpy())), g * 2)[1])
+
+        def loss():
+            return (w * w + w.exp() + w.sin() * 3).sum()
+        if lib is torch or how == "backward":
+            loss().backward()
+            got = w.grad
+        elif how == "grad":
+            got, = mg.grad(loss(), [w])
+        else:
+            mg.autograd.record(loss).backward()
+            got = w.grad
+        return seen, np.array(got.detach().numpy())
+
+    seen, got = run(mg, mg.tensor(x, requires_grad=True))
+    t_seen, t_got = run(torch, torch.tensor(x, requires_grad=True))
+    assert len(seen) == len(t_seen) == 1
+    np.testing.assert_allclose(seen[0], t_seen[0], rtol=1e-12)
+    np.testing.assert_allclose(got, t_got, rtol=1e-12)

@@ -261,12 +261,14 @@ def topo_order(roots: Sequence[Node]) -> list[Node]:
 def backward_walk(roots: Sequence[tuple[TensorBase, Any]], sink, retain_graph: bool,
                   create_graph: bool) -> None:
     """Propagate each root's gradient back through the graph; ``sink`` receives every
-    gradient that reaches a leaf (``sink.leaf``) or a node output (``sink.output``)."""
+    gradient that reaches a leaf (``sink.leaf``: once per leaf, all its contributions summed,
+    as torch's hooks see them) or a node output (``sink.output``)."""
     pending: dict[int, list] = {}
+    leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient], delivered at the end
     starts = []
     for t, g in roots:
         if t.grad_fn is None:
-            sink.leaf(t, g)
+            _add_leaf(leaves, t, g)
         else:
             _add(pending, t.grad_fn, t._out_idx, g)
             starts.append(t.grad_fn)
@@ -300,17 +302,27 @@ def backward_walk(roots: Sequence[tuple[TensorBase, Any]], sink, retain_graph: b
                         g.dtype != arr.dtype:  # else it already is what t needs
                     g = _fit(node, j, t, g, create_graph, grads)
                 if t.grad_fn is None:
-                    sink.leaf(t, g)
+                    _add_leaf(leaves, t, g)
                 else:
                     _add(pending, t.grad_fn, t._out_idx, g)
             if not retain_graph:  # free what backward needed; a second pass must fail
                 node.saved, node.freed = (), True
                 node.inputs = (None,) * len(node.inputs)
+        for t, g in leaves.values():
+            sink.leaf(t, g)
 
 
 def _add(pending: dict, node: Node, k: int, g) -> None:
     slot = pending.setdefault(id(node), [None] * len(node.out_meta))
     slot[k] = g if slot[k] is None else slot[k] + g
+
+
+def _add_leaf(leaves: dict, t: TensorBase, g) -> None:
+    slot = leaves.get(id(t))
+    if slot is None:
+        leaves[id(t)] = [t, g]
+    else:
+        slot[1] = slot[1] + g
 
 
 def _check_count(node: Node, in_grads: tuple) -> tuple:

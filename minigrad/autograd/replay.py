@@ -24,7 +24,7 @@ import numpy as np
 
 from ..modes import no_grad, state
 from ..tensor_base import TensorBase
-from .engine import Node, _check_count, _fit
+from .engine import Node, _add_leaf, _check_count, _fit
 from .hooks import Accumulate
 from .tracing import trace_ops
 
@@ -109,6 +109,7 @@ class Recorded:
         sink = Accumulate(False)
         pending: dict[int, list] = {self.loss_index[0]: [None] * len(outs[self.loss_index[0]])}
         pending[self.loss_index[0]][self.loss_index[1]] = seed
+        leaves: dict[int, list] = {}
         with no_grad():
             for i in range(len(self.ops) - 1, -1, -1):
                 grads = pending.pop(i, None)
@@ -126,7 +127,7 @@ class Recorded:
                     if g is None or not ctx.needs_input_grad[j] or kind == _CONST:
                         continue
                     if kind == _LEAF:
-                        sink.leaf(src, _fit(ctx, j, src, g, False, grads))
+                        _add_leaf(leaves, src, _fit(ctx, j, src, g, False, grads))
                         continue
                     n, k = src
                     out = outs[n][k]
@@ -136,6 +137,8 @@ class Recorded:
                     slot = pending.setdefault(n, [None] * len(outs[n]))
                     slot[k] = g if slot[k] is None else slot[k] + g
                 ctxs[i] = None  # free what backward needed, as the engine does
+        for src, g in leaves.values():  # each leaf once, its contributions summed
+            sink.leaf(src, g)
 
 
 class _Shape:
