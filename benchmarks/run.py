@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
                          "(e.g. 0.3 on a shared machine)")
     ap.add_argument("--wait-limit", type=float, default=3600.0, metavar="SECONDS",
                     help="wait at most this long before each case (default an hour)")
+    ap.add_argument("--replay", action="store_true",
+                    help="minigrad's step replays a recorded loss (mg.autograd.record), the "
+                         "counterpart of JAX's compiled step, instead of running eagerly")
     args = ap.parse_args(argv)
+    if args.replay:  # read by models.minigrad_step, here and in the worker processes
+        os.environ["MINIGRAD_BENCH_REPLAY"] = "1"
     machine.Quiet.max_cores, machine.Quiet.limit = args.wait_quiet, args.wait_limit
     if args.profile:
         size, cell = args.profile
@@ -124,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     peers = tuple(p for p in args.peers.split(",") if p)
     machine.settle()
     print(header(), flush=True)
+    if args.replay:
+        print("\nminigrad's step: a recorded loss replayed (`mg.autograd.record`), not eager.",
+              flush=True)
     results, details = {}, []
 
     if "training" in sections:
