@@ -343,15 +343,57 @@ def pooled_bytes() -> int:
 
 
 @jit
+def _matmul_add(a, b, out):
+    """out += a @ b for C-contiguous a (M, K), b (K, N), out (M, N), in loops LLVM vectorises:
+    the inner loop runs along contiguous rows of b and out.  Two rows of ``a`` and four of
+    ``b`` per pass, so each loaded vector of b feeds two rows and each row of out is loaded and
+    stored once per four k (one row at a time, every FMA would wait on a load and a store).
+    Numba's own np.dot would need SciPy's BLAS.  The readable definition is ``a @ b``."""
+    M, K = a.shape
+    N = b.shape[1]
+    K4 = K - K % 4
+    for i in range(0, M - M % 2, 2):
+        o0, o1 = out[i], out[i + 1]
+        for k in range(0, K4, 4):
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            p0, p1, p2, p3 = a[i, k], a[i, k + 1], a[i, k + 2], a[i, k + 3]
+            q0, q1, q2, q3 = a[i + 1, k], a[i + 1, k + 1], a[i + 1, k + 2], a[i + 1, k + 3]
+            for j in range(N):
+                x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
+                o0[j] += p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
+                o1[j] += q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
+        for k in range(K4, K):
+            bk, p, q = b[k], a[i, k], a[i + 1, k]
+            for j in range(N):
+                o0[j] += p * bk[j]
+                o1[j] += q * bk[j]
+    if M % 2:  # the last row alone
+        i = M - 1
+        o = out[i]
+        for k in range(0, K4, 4):
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            p0, p1, p2, p3 = a[i, k], a[i, k + 1], a[i, k + 2], a[i, k + 3]
+            for j in range(N):
+                o[j] += p0 * b0[j] + p1 * b1[j] + p2 * b2[j] + p3 * b3[j]
+        for k in range(K4, K):
+            bk, p = b[k], a[i, k]
+            for j in range(N):
+                o[j] += p * bk[j]
+
+
+@jit
 def _forward_kernel(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
     """The whole sequence in one call (small batches: no Python between steps)."""
-    T = xp.shape[0]
+    T, B, G = xp.shape
     out, hs, cs, acts, aux, gate_scale = _allocate_forward(mode, xp, h0, c0)
     w_t = np.ascontiguousarray(w_hh.T)
+    gh = np.empty((B, G), xp.dtype)
     for s in range(T):
         t = T - 1 - s if reverse else s
-        _forward_step(mode, xp[t], np.dot(hs[s], w_t), b_hh, mask[t], hs[s], cs[s], hs[s + 1],
-                      cs[s + 1], acts[s], aux[s], out[t], gate_scale, fast)
+        gh[:] = 0
+        _matmul_add(hs[s], w_t, gh)
+        _forward_step(mode, xp[t], gh, b_hh, mask[t], hs[s], cs[s], hs[s + 1], cs[s + 1],
+                      acts[s], aux[s], out[t], gate_scale, fast)
     return out, hs, cs, acts, aux
 
 
@@ -368,7 +410,8 @@ def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reve
         t = T - 1 - s if reverse else s
         _backward_step(mode, dout[t], dh, dc, hs[s], cs[s], acts[s], aux[s], mask[t], dxp[t],
                        dgh[t], carry)
-        dh = np.dot(dgh[t], w_hh) + carry
+        dh[:] = carry
+        _matmul_add(dgh[t], w_hh, dh)  # dh = dgh W_hh + carry
     return dxp, dgh, dh, dc
 
 
