@@ -416,9 +416,8 @@ def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reve
 
 
 def _forward_stepwise(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
-    """Larger batches: the same steps driven from Python, so the GEMM runs in numpy's BLAS.
-    (Numba's np.dot goes to SciPy's BLAS; two multi-threaded BLAS pools on two cores spin
-    against each other and were measured 3-10x slower.)"""
+    """Larger batches: the same steps driven from Python, so the GEMM runs in numpy's BLAS
+    (multi-threaded, and faster than ``_matmul_add`` once a step's GEMM is large)."""
     (T, B, G), H, dt = xp.shape, h0.shape[1], xp.dtype
     out = np.empty((T, B, H), dt)  # returned to the caller: not recycled
     hs, cs = _recycled((T + 1, B, H), dt), _recycled((T + 1, B, H), dt)
