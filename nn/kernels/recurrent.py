@@ -301,38 +301,49 @@ def _allocate_forward(mode, xp, h0, c0):
             np.zeros((T, B, H), xp.dtype), _gate_scales(mode, G, xp.dtype))
 
 
-# Saved activations of the stepwise path, recycled.  Measured here: a fresh 4 MB array costs
-# ~5 ms of first-touch page faults before the kernel can write it, refilling a recycled one
-# 0.16 ms.  A buffer goes back to the pool only when every array viewing it has been freed
-# (so a graph kept with retain_graph=True keeps its buffers).  The pool is bounded in bytes:
-# when sequence lengths change from batch to batch, the least recently returned sizes go.
-_FREE: OrderedDict[int, list[np.ndarray]] = OrderedDict()
+# Saved activations and gradients of the stepwise path, recycled.  Measured here: a fresh
+# 4 MB array costs ~5 ms of first-touch page faults before the kernel can write it, refilling
+# a recycled one 0.16 ms.  A buffer goes back to the pool only when every array viewing it has
+# been freed (so a graph kept with retain_graph=True keeps its buffers).  The pool is bounded
+# in bytes: when sequence lengths change from batch to batch, the least recently returned
+# sizes go.
+_FREE: OrderedDict[int, list[memoryview]] = OrderedDict()
 POOL_BYTES = 64 * 2 ** 20  # at most this much memory sits idle in the pool
 _pooled = [0]  # bytes now in the pool
+_ALIGN = 64  # bytes: a cache line, and a whole AVX-512 vector
 
 
 def _recycled(shape, dtype) -> np.ndarray:
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    """An uninitialised array that returns its memory to the pool once nothing views it.
+
+    The memory is a bytearray, not an ndarray, on purpose: numpy points every view's ``base``
+    at the first *array* in the chain that does not own its data, here ``flat``, so ``flat``
+    lives exactly as long as the last view (were the memory an ndarray, views would point
+    past ``flat`` to it, and the buffer would be recycled under a live view)."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    nbytes = count * dtype.itemsize + _ALIGN
     free = _FREE.get(nbytes)
     if free:
-        buf = free.pop()
+        mem = free.pop()
         _pooled[0] -= nbytes
     else:
-        buf = np.empty(nbytes, np.uint8)
-    arr = buf.view(dtype).reshape(shape)
-    weakref.finalize(arr, _give_back, buf)
-    return arr
+        mem = memoryview(bytearray(nbytes))
+    offset = -np.frombuffer(mem, np.uint8, 1).ctypes.data % _ALIGN
+    flat = np.frombuffer(mem, dtype, count, offset)
+    weakref.finalize(flat, _give_back, mem)
+    return flat.reshape(shape)
 
 
-def _give_back(buf: np.ndarray) -> None:
-    n = buf.nbytes
+def _give_back(mem: memoryview) -> None:
+    n = mem.nbytes
     if n > POOL_BYTES:
         return
     while _pooled[0] + n > POOL_BYTES and _FREE:  # evict the least recently used sizes
         size, bufs = next(iter(_FREE.items()))
         _pooled[0] -= size * len(bufs)
         del _FREE[size]
-    _FREE.setdefault(n, []).append(buf)
+    _FREE.setdefault(n, []).append(mem)
     _FREE.move_to_end(n)
     _pooled[0] += n
 
@@ -417,7 +428,9 @@ def _backward_kernel(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reve
 
 def _forward_stepwise(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
     """Larger batches: the same steps driven from Python, so the GEMM runs in numpy's BLAS
-    (multi-threaded, and faster than ``_matmul_add`` once a step's GEMM is large)."""
+    (multi-threaded, and faster than ``_matmul_add`` once a step's GEMM is large).  The GEMM
+    writes into one preallocated (B, G) array and reads W_hh^T as a transposed view (BLAS
+    takes the transpose as a flag), so a step allocates nothing."""
     (T, B, G), H, dt = xp.shape, h0.shape[1], xp.dtype
     out = np.empty((T, B, H), dt)  # returned to the caller: not recycled
     hs, cs = _recycled((T + 1, B, H), dt), _recycled((T + 1, B, H), dt)
@@ -425,24 +438,28 @@ def _forward_stepwise(mode, xp, h0, c0, w_hh, b_hh, mask, reverse, fast):
     hs[0], cs[0] = h0, c0
     if mode <= 1:
         aux[:] = 0  # unused by plain RNNs
-    gate_scale, w_t = _gate_scales(mode, G, dt), np.ascontiguousarray(w_hh.T)
+    gate_scale, w_t, gh = _gate_scales(mode, G, dt), w_hh.T, np.empty((B, G), dt)
     for s in range(T):
         t = T - 1 - s if reverse else s
-        _forward_step(mode, xp[t], hs[s] @ w_t, b_hh, mask[t], hs[s], cs[s], hs[s + 1],
-                      cs[s + 1], acts[s], aux[s], out[t], gate_scale, fast)
+        np.matmul(hs[s], w_t, out=gh)
+        _forward_step(mode, xp[t], gh, b_hh, mask[t], hs[s], cs[s], hs[s + 1], cs[s + 1],
+                      acts[s], aux[s], out[t], gate_scale, fast)
     return out, hs, cs, acts, aux
 
 
 def _backward_stepwise(mode, dout, dh_n, dc_n, hs, cs, acts, aux, w_hh, mask, reverse):
+    """BPTT driven from Python; ``dgh``/``dxp`` come from the pool, ``dh`` is rewritten in
+    place by each step's GEMM."""
     T, B, H = dout.shape
-    dgh = np.empty(acts.shape, dout.dtype)
-    dxp = np.empty(acts.shape, dout.dtype) if mode == 3 else dgh  # only GRU's differ
+    dgh = _recycled(acts.shape, dout.dtype)
+    dxp = _recycled(acts.shape, dout.dtype) if mode == 3 else dgh  # only GRU's differ
     dh, dc, carry = dh_n.copy(), dc_n.copy(), np.empty((B, H), dout.dtype)
     for s in range(T - 1, -1, -1):
         t = T - 1 - s if reverse else s
         _backward_step(mode, dout[t], dh, dc, hs[s], cs[s], acts[s], aux[s], mask[t], dxp[t],
                        dgh[t], carry)
-        dh = dgh[t] @ w_hh + carry
+        np.matmul(dgh[t], w_hh, out=dh)
+        dh += carry
     return dxp, dgh, dh, dc
 
 
