@@ -234,45 +234,108 @@ def _forward_step(mode, x, gh, b_hh, m, h, c, h_new, c_new, y, aux, out, gate_sc
 def _backward_step(mode, dout, dh, dc, h, c, y, aux, m, dxp, dgh, carry):
     """BPTT through one step: ``dgh``/``dxp`` rows from the gradient ``dout + dh`` reaching the
     step's output, ``dc`` updated in place, and ``carry``: the part of dL/dh_prev that does not
-    go through W_hh (padding, GRU's z h_prev).  The caller adds ``dgh W_hh``."""
+    go through W_hh (padding, GRU's z h_prev).  The caller adds ``dgh W_hh``.
+
+    Each row goes through a few short jitted loops rather than one: the single loop touching
+    all ten arrays was left scalar by LLVM.  Measured on (B, H) = (32, 128) float32, LSTM:
+    13 ns per unit as one loop, 1.5 as these (100 calls from Python, median of 7 rounds)."""
     B, H = h.shape
-    one = _ONE[0]
     for b in range(B):
-        mb = m[b]
-        yb, gb = y[b], dgh[b]
-        if mode <= 1:
-            for j in range(H):
-                dhc = mb * (dout[b, j] + dh[b, j])
-                carry[b, j] = (one - mb) * dh[b, j]
-                if mode == 0:
-                    gb[j] = dhc * (one - yb[j] * yb[j])
-                else:
-                    gb[j] = dhc if yb[j] > 0 else 0.0
-        elif mode == 2:
-            for j in range(H):
-                dhc = mb * (dout[b, j] + dh[b, j])
-                carry[b, j] = (one - mb) * dh[b, j]
-                i, f, g, o = yb[j], yb[H + j], yb[2 * H + j], yb[3 * H + j]
-                tc = aux[b, j]
-                dct = mb * dc[b, j] + dhc * o * (one - tc * tc)
-                gb[j] = dct * g * i * (one - i)
-                gb[H + j] = dct * c[b, j] * f * (one - f)
-                gb[2 * H + j] = dct * i * (one - g * g)
-                gb[3 * H + j] = dhc * tc * o * (one - o)
-                dc[b, j] = dct * f + (one - mb) * dc[b, j]
+        mb, yb, gb, cab = m[b], y[b], dgh[b], carry[b]
+        if mode <= 1:  # few enough arrays for one loop
+            _rnn_backward_row(mode, mb, dout[b], dh[b], yb, gb, cab)
+            continue
+        _scaled_sum(mb, dout[b], dh[b], cab)  # the gradient reaching the candidate state
+        if mode == 2:
+            _lstm_backward_o(mb, yb, aux[b], cab, dc[b], gb)
+            _lstm_backward_ifg(mb, yb, c[b], dc[b], gb)
         else:
-            for j in range(H):
-                dhc = mb * (dout[b, j] + dh[b, j])
-                r, z, n = yb[j], yb[H + j], yb[2 * H + j]
-                dn = dhc * (one - z) * (one - n * n)
-                gb[j] = dn * aux[b, j] * r * (one - r)
-                gb[H + j] = dhc * (h[b, j] - n) * z * (one - z)
-                gb[2 * H + j] = dn * r
-                dxp[b, 2 * H + j] = dn  # xp feeds n directly, h W_hn^T through r
-                carry[b, j] = (one - mb) * dh[b, j] + dhc * z
-        if mode == 3:  # (for the other cells dxp is dgh itself)
-            for k in range(2 * H):
-                dxp[b, k] = gb[k]
+            _gru_backward_n(yb, cab, dxp[b])
+            _gru_backward_rzn(yb, aux[b], h[b], cab, dxp[b], gb)
+        _carry(mode, mb, yb, dh[b], cab)
+
+
+@jit
+def _scaled_sum(m, a, b, out):
+    """out = m (a + b)."""
+    for j in range(out.shape[0]):
+        out[j] = m * (a[j] + b[j])
+
+
+@jit
+def _rnn_backward_row(mode, mb, dout, dh, y, g, carry):
+    """dL/da = dhc tanh'(a) = dhc (1 - y^2), or dhc [a > 0] for relu, with dhc = m (dout + dh);
+    padding (m = 0) carries dh to h_prev."""
+    one = _ONE[0]
+    for j in range(y.shape[0]):
+        dhc = mb * (dout[j] + dh[j])
+        carry[j] = (one - mb) * dh[j]
+        if mode == 0:
+            g[j] = dhc * (one - y[j] * y[j])
+        else:
+            g[j] = dhc if y[j] > 0 else 0.0
+
+
+@jit
+def _lstm_backward_o(mb, y, tc, dhc, dc, g):
+    """o's gradient dhc tanh(c) o (1 - o), and dL/dc_t parked in i's slot of ``g``."""
+    H = tc.shape[0]
+    one = _ONE[0]
+    for j in range(H):
+        o = y[3 * H + j]
+        g[3 * H + j] = dhc[j] * tc[j] * o * (one - o)
+        g[j] = mb * dc[j] + dhc[j] * o * (one - tc[j] * tc[j])
+
+
+@jit
+def _lstm_backward_ifg(mb, y, c, dc, g):
+    """i, f, g gradients from dL/dc_t (in g[:H]); dc becomes dL/dc_prev."""
+    H = c.shape[0]
+    one = _ONE[0]
+    for j in range(H):
+        i, f, gg, dct = y[j], y[H + j], y[2 * H + j], g[j]
+        g[j] = dct * gg * i * (one - i)
+        g[H + j] = dct * c[j] * f * (one - f)
+        g[2 * H + j] = dct * i * (one - gg * gg)
+        dc[j] = dct * f + (one - mb) * dc[j]
+
+
+@jit
+def _gru_backward_n(y, dhc, dx):
+    """n's pre-activation gradient dhc (1 - z) (1 - n^2): xp feeds n directly."""
+    H = dhc.shape[0]
+    one = _ONE[0]
+    for j in range(H):
+        z, n = y[H + j], y[2 * H + j]
+        dx[2 * H + j] = dhc[j] * (one - z) * (one - n * n)
+
+
+@jit
+def _gru_backward_rzn(y, hn, h, dhc, dx, g):
+    """r, z gradients, and h W_hn^T + b_hn's (dn r); dx's r, z parts equal g's."""
+    H = dhc.shape[0]
+    one = _ONE[0]
+    for j in range(H):
+        r, z, n, dn = y[j], y[H + j], y[2 * H + j], dx[2 * H + j]
+        g[j] = dn * hn[j] * r * (one - r)
+        g[H + j] = dhc[j] * (h[j] - n) * z * (one - z)
+        g[2 * H + j] = dn * r
+    for k in range(2 * H):
+        dx[k] = g[k]
+
+
+@jit
+def _carry(mode, mb, y, dh, out):
+    """What reaches h_prev without W_hh (LSTM, GRU): padding's carried state, GRU's z h_prev.
+    ``out`` holds dhc on entry."""
+    one = _ONE[0]
+    H = dh.shape[0]
+    if mode == 3:
+        for j in range(H):
+            out[j] = (one - mb) * dh[j] + out[j] * y[H + j]
+    else:
+        for j in range(H):
+            out[j] = (one - mb) * dh[j]
 
 
 @jit
