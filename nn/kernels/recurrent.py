@@ -532,11 +532,16 @@ def _c(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-# Measured with benchmarks/run.py on 2 cores.  Up to this many (batch x hidden) values per
-# step the whole sequence runs in one jitted call (its small GEMMs stay single-threaded);
-# above it the steps are driven from Python with numpy's BLAS (see _forward_stepwise), and a
-# float64 forward, whose loop calls scalar libm tanh/exp (~9 ns each), goes to the numpy
-# reference, whose ufuncs use SIMD.
+# Up to this many (batch x hidden) values per step the whole sequence runs in one jitted call
+# (its GEMMs in _matmul_add, single-threaded); above it the steps are driven from Python with
+# numpy's BLAS (see _forward_stepwise), and a float64 forward, whose loop calls scalar libm
+# tanh/exp (~9 ns each), goes to the numpy reference, whose ufuncs use SIMD.  Measured on 2
+# busy cores, float32 forward + BPTT, the two paths alternated in one process: at B x H =
+# 2048 (B = 16, H = 128; B = 32, H = 64) they are level (stepwise/kernel time 0.84-1.13);
+# whole training steps at the medium size (B = 32, H = 128) with the threshold at 4096 instead
+# ran 0.79x (GRU), 0.93x (LSTM), 0.99x (RNN) as fast with BLAS on one thread (median of 9
+# rounds), and 1.2-1.35x with BLAS on two threads fighting other processes (quartiles
+# 0.85-2.05): too noisy to move it.
 STEPWISE_ABOVE = 2048
 
 
