@@ -2,7 +2,8 @@
 
 Modes: 0 = RNN tanh, 1 = RNN relu, 2 = LSTM (gates i, f, g, o), 3 = GRU (gates r, z, n).
 Inputs are already projected: ``xp[t] = W_ih x_t + b_ih`` (T, B, G), computed by one GEMM
-outside.  Each step does ``h W_hh^T`` (BLAS) and the gate arithmetic; ``mask[t, b]`` (0 or 1)
+outside.  Each step does ``h W_hh^T`` (numpy's BLAS for large steps, ``_matmul_add``
+for small ones) and the gate arithmetic; ``mask[t, b]`` (0 or 1)
 marks real steps: on padding the state is carried unchanged and the output is zero.
 
     h_cand = cell(xp[t], h_prev)        h = m h_cand + (1 - m) h_prev       out[t] = m h_cand
@@ -237,8 +238,9 @@ def _backward_step(mode, dout, dh, dc, h, c, y, aux, m, dxp, dgh, carry):
     go through W_hh (padding, GRU's z h_prev).  The caller adds ``dgh W_hh``.
 
     Each row goes through a few short jitted loops rather than one: the single loop touching
-    all ten arrays was left scalar by LLVM.  Measured on (B, H) = (32, 128) float32, LSTM:
-    13 ns per unit as one loop, 1.5 as these (100 calls from Python, median of 7 rounds)."""
+    all ten arrays was left scalar by LLVM.  Measured on (B, H) = (32, 128) float32, 100 calls
+    a round, medians of 7 alternated rounds, three runs: LSTM 3.4-4.8 ns per unit as one
+    loop, 1.4-2.2 as these; GRU 2.3-3.7 and 1.6-2.6."""
     B, H = h.shape
     for b in range(B):
         mb, yb, gb, cab = m[b], y[b], dgh[b], carry[b]
