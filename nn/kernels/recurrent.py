@@ -2,9 +2,9 @@
 
 Modes: 0 = RNN tanh, 1 = RNN relu, 2 = LSTM (gates i, f, g, o), 3 = GRU (gates r, z, n).
 Inputs are already projected: ``xp[t] = W_ih x_t + b_ih`` (T, B, G), computed by one GEMM
-outside.  Each step does ``h W_hh^T`` (numpy's BLAS for large steps, ``_matmul_add``
-for small ones) and the gate arithmetic; ``mask[t, b]`` (0 or 1)
-marks real steps: on padding the state is carried unchanged and the output is zero.
+outside.  Each step does ``h W_hh^T`` (numpy's BLAS for large steps, ``_matmul_add`` for
+small ones) and the gate arithmetic; ``mask[t, b]`` (0 or 1) marks real steps: on padding
+the state is carried unchanged and the output is zero.
 
     h_cand = cell(xp[t], h_prev)        h = m h_cand + (1 - m) h_prev       out[t] = m h_cand
 
