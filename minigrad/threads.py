@@ -36,6 +36,7 @@ SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (
 LOAD_SECONDS = 0.5     # how often it reads other processes' load (/proc/stat: ~50 us)
 WAIT_LIMIT = 0.15      # share of wall time spent waiting for a core that means contention
 HYSTERESIS = 0.2       # cores: a thread is added back only once others leave this much more
+STALE = 2.0            # a window this many times its interval long says nothing of now
 
 # (set, get) symbol pairs, newest numpy wheels first, then a plain OpenBLAS
 _SYMBOLS = (("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
@@ -120,7 +121,8 @@ class LoadMeter:
     def waiting(self) -> float | None:
         now = self._read_wait()
         last, self.last_wait = self.last_wait, now
-        if now is None or last is None or last[0] != now[0] or now[1] <= last[1]:
+        if now is None or last is None or last[0] != now[0] or now[1] <= last[1] \
+                or now[1] - last[1] > STALE * SAMPLE_SECONDS:  # stale: a new window starts
             return None
         return (now[2] - last[2]) * 1e-9 / (now[1] - last[1])
 
@@ -140,7 +142,10 @@ class LoadMeter:
             return None
         (t0, busy0, own0), (t1, busy1, own1) = self.last, now
         self.last = now
-        if t1 - t0 <= 0:
+        # a window much longer than LOAD_SECONDS covers a pause of ours (evaluation, another
+        # framework's turn in a benchmark): what others did then says little about now, and
+        # acting on it held BLAS at one thread on a quiet machine; a new window starts
+        if t1 - t0 <= 0 or t1 - t0 > STALE * LOAD_SECONDS:
             return None
         return max(0.0, ((busy1 - busy0) - (own1 - own0)) / (t1 - t0))
 

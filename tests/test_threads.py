@@ -137,16 +137,32 @@ def test_load_meter_subtracts_this_process(monkeypatch):
     m = threads.LoadMeter.__new__(threads.LoadMeter)
     m.hz = 100
     m.last = (10.0, 50.0, 3.0)  # (wall s, machine busy CPU s, own CPU s)
-    monkeypatch.setattr(m, "_read", lambda: (12.0, 54.0, 4.0))
-    assert m.sample() == pytest.approx(1.5)  # (4 s busy - 1 s ours) / 2 s
+    monkeypatch.setattr(m, "_read", lambda: (10.5, 51.0, 3.25))
+    assert m.sample() == pytest.approx(1.5)  # (1 s busy - 0.25 s ours) / 0.5 s
     monkeypatch.setattr(m, "_read", lambda: None)
     assert m.sample() is None
+
+
+def test_a_stale_load_window_starts_a_new_one(monkeypatch):
+    """After a pause of ours (another framework's turn, an evaluation), the others' load
+    over the pause is not acted on: it held BLAS at one thread on a quiet machine."""
+    m = threads.LoadMeter.__new__(threads.LoadMeter)
+    m.hz = 100
+    m.last = (10.0, 50.0, 3.0)
+    monkeypatch.setattr(m, "_read", lambda: (15.0, 60.0, 3.5))  # 5 s: others used 1.9 cores
+    assert m.sample() is None
+    assert m.last == (15.0, 60.0, 3.5)  # the next window starts here
+    m.last_wait = (7, 1.0, 0)
+    monkeypatch.setattr(m, "_read_wait", lambda: (7, 3.0, 10**9))
+    assert m.waiting() is None
+    monkeypatch.setattr(m, "_read_wait", lambda: (7, 3.05, 10**9 + 25 * 10**6))
+    assert m.waiting() == pytest.approx(0.5)
 
 
 def test_load_meter_waiting_arithmetic(monkeypatch):
     m = threads.LoadMeter.__new__(threads.LoadMeter)
     m.last_wait = (7, 1.0, 10**9)  # (thread, wall s, run-queue wait ns)
-    monkeypatch.setattr(m, "_read_wait", lambda: (7, 3.0, 2 * 10**9))
+    monkeypatch.setattr(m, "_read_wait", lambda: (7, 1.05, 10**9 + 25 * 10**6))
     assert m.waiting() == pytest.approx(0.5)
     m.last_wait = (8, 1.0, 0)  # another thread's figures: no comparison
     assert m.waiting() is None
