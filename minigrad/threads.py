@@ -9,15 +9,17 @@ and the step ran 3x slower than with BLAS on one thread (medium LSTM of
 
 The automatic policy (the default) looks at two signals, each cheap (one small /proc read):
 every ``SAMPLE_SECONDS``, how long the calling thread sat runnable but waiting for a core
-(``/proc/thread-self/schedstat``, in ns): above ``WAIT_LIMIT`` of the wall time, BLAS sheds a
-thread at once; and every ``LOAD_SECONDS``, other processes' CPU use (``/proc/stat``'s busy
-ticks minus this process's CPU time, over wall time, in cores): BLAS gets the cores the others
-leave free, ``round(cores - others)``, at least 1 and at most the ceiling.  So a busy process
-costs at most ~50 ms at the wrong setting, and threads come back only once the load has been
-low for a long window.  The ceiling is ``set_num_threads(n)``, else the first of
-``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` set in the environment,
-else the cores.  A thread count the user chose (by call or environment variable) is obeyed
-as is and never adapted; ``set_num_threads(None)`` hands the choice back to the policy.
+(``/proc/thread-self/schedstat``, in ns): above ``WAIT_LIMIT`` of the wall time in
+``WAIT_SAMPLES`` samples in a row, BLAS sheds a thread; and every ``LOAD_SECONDS``, other
+processes' CPU use (``/proc/stat``'s busy ticks minus this process's CPU time, over wall time,
+in cores): BLAS gets the cores the others leave free, ``round(cores - others)``, at least 1
+and at most the ceiling.  So a busy process costs at most ~100 ms at the wrong setting, and
+threads come back only once the load has been low for a long window (a short one after a
+pause of ours, whose window says nothing of now).  The ceiling is ``set_num_threads(n)``,
+else the first of ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` set in
+the environment, else the cores.  A thread count the user chose (by call or environment
+variable) is obeyed as is and never adapted; ``set_num_threads(None)`` hands the choice back
+to the policy.
 
 The BLAS is the OpenBLAS numpy loaded (numpy's wheels bundle ``scipy_openblas``, whose
 symbols carry a prefix and suffix); with any other BLAS, or without ``/proc``, everything
@@ -35,6 +37,7 @@ ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (~20 us)
 LOAD_SECONDS = 0.5     # how often it reads other processes' load (/proc/stat: ~50 us)
 WAIT_LIMIT = 0.15      # share of wall time spent waiting for a core that means contention
+WAIT_SAMPLES = 2       # ... when it lasts this many samples in a row
 HYSTERESIS = 0.2       # cores: a thread is added back only once others leave this much more
 STALE = 2.0            # a window this many times its interval long says nothing of now
 
@@ -175,6 +178,7 @@ class Policy:
         self.env = _env_threads()
         self.meter: LoadMeter | None = None
         self.next_sample = self.next_load = 0.0
+        self.waits = 0  # samples in a row that waited for a core
         self.current = self.blas.get() or self.ceiling()
 
     def ceiling(self) -> int:
@@ -213,14 +217,21 @@ class Policy:
                 self.next_load = now + LOAD_SECONDS
                 return self.current
             waiting = self.meter.waiting()
-            if self.current > 1 and waiting is not None and waiting > WAIT_LIMIT:
+            # contention must last WAIT_SAMPLES samples in a row: another program's threads
+            # spinning down for a few ms (torch's or JAX's after their turn in the benchmark)
+            # cut BLAS to one thread for the rest of a quiet step (large RNN: 0.64x torch)
+            self.waits = self.waits + 1 if waiting is not None and waiting > WAIT_LIMIT else 0
+            if self.current > 1 and self.waits >= WAIT_SAMPLES:
+                self.waits = 0
                 self.apply(self.current - 1)
                 self.meter.sample()  # the next load window starts now
                 self.next_load = now + LOAD_SECONDS
             elif now >= self.next_load:
                 self.next_load = now + LOAD_SECONDS
                 others = self.meter.sample()
-                if others is not None and self.choose(others) != self.current:
+                if others is None:  # a new window began after a pause of ours: look soon
+                    self.next_load = now + 2 * SAMPLE_SECONDS
+                elif self.choose(others) != self.current:
                     self.apply(self.choose(others))
         return self.current
 

@@ -119,7 +119,9 @@ def test_waiting_for_a_core_sheds_a_thread_before_the_load_window(monkeypatch):
     p = fake_policy(monkeypatch, cores=4)
     load(p, 0.0)
     p.meter, p.next_sample = FixedLoad(0.0, waiting=0.5), 0.0  # next_load not yet due
-    assert p.adapt() == 3 and p.blas.n == 3
+    assert p.adapt() == 4  # one sample of waiting: a passing spin, not contention
+    p.next_sample = 0.0
+    assert p.adapt() == 3 and p.blas.n == 3  # the second in a row sheds a thread
     p.meter.wait, p.next_sample = 0.0, 0.0
     assert p.adapt() == 3  # no more waiting, and the load window has not come round
     p.next_sample = p.next_load = 0.0
@@ -216,3 +218,18 @@ def test_numba_parallel_kernels_follow_the_setting():
         assert numba.get_num_threads() == 1
     assert numba.get_num_threads() == min(threads.current_num_threads(),
                                           numba.config.NUMBA_NUM_THREADS)
+
+
+def test_after_a_pause_the_load_is_looked_at_again_soon(monkeypatch):
+    """A stale load window (the meter says None) starts a new, short one, so threads held
+    down by a busy spell come back within ~0.1 s of the machine going quiet."""
+    import time
+
+    p = fake_policy(monkeypatch, cores=2)
+    load(p, None)
+    before = time.monotonic()
+    p.adapt()
+    assert p.next_load <= before + 2 * threads.SAMPLE_SECONDS + 0.05
+    p.apply(1)
+    p.meter.others, p.next_sample, p.next_load = 0.0, 0.0, 0.0
+    assert p.adapt() == 2  # the short window saw a quiet machine
