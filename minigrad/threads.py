@@ -7,15 +7,15 @@ beside one other CPU-bound process on 2 cores it means three runnable threads on
 and the step ran 3x slower than with BLAS on one thread (medium LSTM of
 ``benchmarks/run.py``: 88k tokens/s quiet, 30k busy at 2 threads, 69k busy at 1 thread).
 
-The automatic policy (the default) looks at two signals, each cheap (one small /proc read):
-every ``SAMPLE_SECONDS``, how long the calling thread sat runnable but waiting for a core
-(``/proc/thread-self/schedstat``, in ns): above ``WAIT_LIMIT`` of the wall time in
-``WAIT_SAMPLES`` samples in a row, BLAS sheds a thread; and every ``LOAD_SECONDS``, other
-processes' CPU use (``/proc/stat``'s busy ticks minus this process's CPU time, over wall time,
-in cores): BLAS gets the cores the others leave free, ``round(cores - others)``, at least 1
-and at most the ceiling.  So a busy process costs at most ~100 ms at the wrong setting, and
-threads come back only once the load has been low for a long window (a short one after a
-pause of ours, whose window says nothing of now).  The ceiling is ``set_num_threads(n)``,
+The automatic policy (the default) looks, every ``LOAD_SECONDS`` (one small /proc read), at
+other processes' CPU use (``/proc/stat``'s busy ticks minus this process's CPU time, over wall
+time, in cores): BLAS gets the cores the others leave free, ``round(cores - others)``, at
+least 1 and at most the ceiling, with a margin before a thread comes back so it never flaps.
+A window much longer than ``LOAD_SECONDS`` (a pause of ours) says nothing of now: a short
+one starts instead.  (A faster signal, the calling thread's wait for a core from
+``/proc/thread-self/schedstat``, was tried and dropped: on a quiet machine other programs'
+threads spinning down for a few ms set it off, and a large RNN step ran at one thread, 0.61x
+torch instead of 1.06x, in the alternating benchmark.)  The ceiling is ``set_num_threads(n)``,
 else the first of ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` set in
 the environment, else the cores.  A thread count the user chose (by call or environment
 variable) is obeyed as is and never adapted; ``set_num_threads(None)`` hands the choice back
@@ -34,10 +34,9 @@ import threading
 import time
 
 ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-SAMPLE_SECONDS = 0.05  # how often ``adapt`` reads the thread's run-queue wait (~20 us)
+SAMPLE_SECONDS = 0.05  # how often ``adapt`` looks at the clock for a due load window
 LOAD_SECONDS = 0.5     # how often it reads other processes' load (/proc/stat: ~50 us)
-WAIT_LIMIT = 0.15      # share of wall time spent waiting for a core that means contention
-WAIT_SAMPLES = 2       # ... when it lasts this many samples in a row
+QUICK_LOAD_SECONDS = 0.1  # the window after a pause of ours
 HYSTERESIS = 0.2       # cores: a thread is added back only once others leave this much more
 STALE = 2.0            # a window this many times its interval long says nothing of now
 
@@ -103,31 +102,11 @@ class Blas:
 
 
 class LoadMeter:
-    """Other processes' CPU use in cores since the previous ``sample``, and the share of wall
-    time the calling thread waited for a core since the previous ``waiting`` (None without
-    /proc)."""
+    """Other processes' CPU use in cores since the previous ``sample`` (None without /proc)."""
 
     def __init__(self):
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.last = self._read()
-        self.last_wait = self._read_wait()
-
-    @staticmethod
-    def _read_wait() -> tuple[int, float, int] | None:
-        try:
-            with open("/proc/thread-self/schedstat", "rb") as f:
-                wait_ns = int(f.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            return None
-        return threading.get_ident(), time.monotonic(), wait_ns
-
-    def waiting(self) -> float | None:
-        now = self._read_wait()
-        last, self.last_wait = self.last_wait, now
-        if now is None or last is None or last[0] != now[0] or now[1] <= last[1] \
-                or now[1] - last[1] > STALE * SAMPLE_SECONDS:  # stale: a new window starts
-            return None
-        return (now[2] - last[2]) * 1e-9 / (now[1] - last[1])
 
     def _read(self) -> tuple[float, float, float] | None:
         try:
@@ -178,7 +157,6 @@ class Policy:
         self.env = _env_threads()
         self.meter: LoadMeter | None = None
         self.next_sample = self.next_load = 0.0
-        self.waits = 0  # samples in a row that waited for a core
         self.current = self.blas.get() or self.ceiling()
 
     def ceiling(self) -> int:
@@ -216,21 +194,11 @@ class Policy:
                 self.meter = LoadMeter()
                 self.next_load = now + LOAD_SECONDS
                 return self.current
-            waiting = self.meter.waiting()
-            # contention must last WAIT_SAMPLES samples in a row: another program's threads
-            # spinning down for a few ms (torch's or JAX's after their turn in the benchmark)
-            # cut BLAS to one thread for the rest of a quiet step (large RNN: 0.64x torch)
-            self.waits = self.waits + 1 if waiting is not None and waiting > WAIT_LIMIT else 0
-            if self.current > 1 and self.waits >= WAIT_SAMPLES:
-                self.waits = 0
-                self.apply(self.current - 1)
-                self.meter.sample()  # the next load window starts now
-                self.next_load = now + LOAD_SECONDS
-            elif now >= self.next_load:
+            if now >= self.next_load:
                 self.next_load = now + LOAD_SECONDS
                 others = self.meter.sample()
                 if others is None:  # a new window began after a pause of ours: look soon
-                    self.next_load = now + 2 * SAMPLE_SECONDS
+                    self.next_load = now + QUICK_LOAD_SECONDS
                 elif self.choose(others) != self.current:
                     self.apply(self.choose(others))
         return self.current

@@ -26,14 +26,11 @@ class FakeBlas:
 
 
 class FixedLoad:
-    def __init__(self, others, waiting=0.0):
-        self.others, self.wait = others, waiting
+    def __init__(self, others):
+        self.others = others
 
     def sample(self):
         return self.others
-
-    def waiting(self):
-        return self.wait
 
 
 def fake_policy(monkeypatch, cores=2, env=None):
@@ -48,10 +45,9 @@ def fake_policy(monkeypatch, cores=2, env=None):
     return p
 
 
-def load(p, others, waiting=0.0):
-    """Let the policy see ``others`` cores used by other processes (and its thread waiting
-    ``waiting`` of the time for a core), now."""
-    p.meter, p.next_sample, p.next_load = FixedLoad(others, waiting), 0.0, 0.0
+def load(p, others):
+    """Let the policy see ``others`` cores used by other processes, now."""
+    p.meter, p.next_sample, p.next_load = FixedLoad(others), 0.0, 0.0
     return p.adapt()
 
 
@@ -115,19 +111,6 @@ def test_policy_choice_stays_between_one_and_the_ceiling(cores, others):
         assert n == 1
 
 
-def test_waiting_for_a_core_sheds_a_thread_before_the_load_window(monkeypatch):
-    p = fake_policy(monkeypatch, cores=4)
-    load(p, 0.0)
-    p.meter, p.next_sample = FixedLoad(0.0, waiting=0.5), 0.0  # next_load not yet due
-    assert p.adapt() == 4  # one sample of waiting: a passing spin, not contention
-    p.next_sample = 0.0
-    assert p.adapt() == 3 and p.blas.n == 3  # the second in a row sheds a thread
-    p.meter.wait, p.next_sample = 0.0, 0.0
-    assert p.adapt() == 3  # no more waiting, and the load window has not come round
-    p.next_sample = p.next_load = 0.0
-    assert p.adapt() == 4  # the load window: others use nothing
-
-
 def test_adapt_is_rate_limited(monkeypatch):
     p = fake_policy(monkeypatch, cores=2)
     load(p, 0.0)
@@ -154,27 +137,12 @@ def test_a_stale_load_window_starts_a_new_one(monkeypatch):
     monkeypatch.setattr(m, "_read", lambda: (15.0, 60.0, 3.5))  # 5 s: others used 1.9 cores
     assert m.sample() is None
     assert m.last == (15.0, 60.0, 3.5)  # the next window starts here
-    m.last_wait = (7, 1.0, 0)
-    monkeypatch.setattr(m, "_read_wait", lambda: (7, 3.0, 10**9))
-    assert m.waiting() is None
-    monkeypatch.setattr(m, "_read_wait", lambda: (7, 3.05, 10**9 + 25 * 10**6))
-    assert m.waiting() == pytest.approx(0.5)
-
-
-def test_load_meter_waiting_arithmetic(monkeypatch):
-    m = threads.LoadMeter.__new__(threads.LoadMeter)
-    m.last_wait = (7, 1.0, 10**9)  # (thread, wall s, run-queue wait ns)
-    monkeypatch.setattr(m, "_read_wait", lambda: (7, 1.05, 10**9 + 25 * 10**6))
-    assert m.waiting() == pytest.approx(0.5)
-    m.last_wait = (8, 1.0, 0)  # another thread's figures: no comparison
-    assert m.waiting() is None
 
 
 def test_load_meter_reads_the_machine():
     m = threads.LoadMeter()
-    others, waiting = m.sample(), m.waiting()
+    others = m.sample()
     assert others is None or others >= 0
-    assert waiting is None or waiting >= 0
 
 
 def test_without_openblas_everything_is_a_no_op(monkeypatch):
