@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.ops.pointwise import erfc_numba, erfc_ref
+from minigrad.kernels.erf import erfc_numba, erfc_ref
 from minigrad.testing import arrays, broadcastable_shapes, shapes
 
 
