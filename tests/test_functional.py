@@ -492,3 +492,15 @@ def test_embedding_scale_grad_by_freq_and_max_norm_equal_torch(data, padding_idx
     m = nn.Embedding(4, 3, padding_idx, max_norm, scale_grad_by_freq=True)
     assert repr(m) == repr(torch.nn.Embedding(4, 3, padding_idx, max_norm,
                                               scale_grad_by_freq=True))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(0, 4), (2, 0, 4), (4,), (1, 1, 4)])
+def test_linear_affine_edge_shapes(shape):
+    """The one-GEMM Affine on an empty batch, a batch dim of size 0, a 1-D input and size-1
+    dims: gradients by finite differences, values and gradients against torch."""
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(shape), rng.standard_normal((3, 4)), rng.standard_normal(3)]
+    assert F.linear(*[mg.tensor(a) for a in args]).shape == shape[:-1] + (3,)
+    assert mg.gradcheck(F.linear, [mg.tensor(a, requires_grad=True) for a in args])
+    compare(F.linear, TF.linear, *args)
